@@ -1,0 +1,430 @@
+/* cli: check-config, gen-secret, gen-client, mint, verify. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "keys.h"
+#include "token.h"
+#include "validate.h"
+
+#define CLI_CLIENT_NAME "cli"
+
+void
+cli_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: streamtoken [-c FILE]                 serve (FastCGI on stdin, or one CGI request)\n"
+	    "       streamtoken check-config [-c FILE]    validate the configuration and summarise it\n"
+	    "       streamtoken gen-secret [-o FILE]      print (or write, mode 0600) a new key secret\n"
+	    "       streamtoken gen-client NAME           print a new API token and its [client] section\n"
+	    "       streamtoken mint [-c FILE] --stream UID [--ttl N] [--live] [--dvr] [--copy]\n"
+	    "                        [--from N] [--to N] [--client NAME]\n"
+	    "                                             issue a token locally, same rules as the API\n"
+	    "       streamtoken verify [-c FILE] TOKEN    check a token, print its claims\n"
+	    "       streamtoken --help | --version\n"
+	    "The configuration is -c FILE, else $STREAMTOKEN_CONFIG, else %s.\n",
+	    ST_DEFAULT_CONFIG);
+}
+
+static struct config *
+load_or_complain(const char *opt_path)
+{
+	char err[1024];
+	struct config *cfg = config_load(config_default_path(opt_path), err,
+	    sizeof(err));
+
+	if (cfg == NULL)
+		fprintf(stderr, "%s\n", err);
+	return cfg;
+}
+
+/* Common to every sub-command: -c, --help, --version handled alike. */
+static bool
+wants_help(int argc, char **argv, const char *usage, int *status)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: streamtoken %s\n", usage);
+			*status = 0;
+			return true;
+		}
+		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			printf("streamtoken %s\n", PACKAGE_VERSION);
+			*status = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int
+cmd_check_config(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}
+	};
+	const char *path = NULL;
+	struct config *cfg;
+	size_t i;
+	int c, status;
+
+	if (wants_help(argc, argv, "check-config [-c FILE]", &status))
+		return status;
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		if (c != 'c')
+			return 2;
+		path = optarg;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "streamtoken: check-config takes no arguments\n");
+		return 2;
+	}
+	cfg = load_or_complain(path);
+	if (cfg == NULL)
+		return 1;
+	printf("%s: OK\n", cfg->path);
+	printf("server: issuer=%s default_ttl=%u max_ttl=%u allow_unlimited=%s "
+	    "max_body=%zu max_batch=%zu leeway=%u\n",
+	    cfg->issuer ? cfg->issuer : "(none)", cfg->default_ttl, cfg->max_ttl,
+	    cfg->allow_unlimited ? "yes" : "no", cfg->max_body, cfg->max_batch,
+	    cfg->leeway);
+	for (i = 0; i < cfg->nkeys; i++)
+		printf("key %s: %s, %zu-byte secret, %s\n", cfg->keys[i].name,
+		    config_alg_name(cfg->keys[i].alg), cfg->keys[i].secret_len,
+		    cfg->keys[i].sign ? "signs" : "verifies only");
+	for (i = 0; i < cfg->nclients; i++) {
+		size_t j;
+		printf("client %s: streams", cfg->clients[i].name);
+		for (j = 0; j < cfg->clients[i].nstreams; j++)
+			printf("%s %s", j ? "," : "", cfg->clients[i].streams[j]);
+		printf("\n");
+	}
+	printf("streams: %zu sections (%zu exact, %zu globs)\n", cfg->nstreams,
+	    cfg->nstreams - cfg->nglobs, cfg->nglobs);
+	config_free(cfg);
+	return 0;
+}
+
+static int
+print_random(size_t nbytes, struct buf *out)
+{
+	unsigned char raw[64];
+
+	if (nbytes > sizeof(raw) || !key_random(raw, nbytes)) {
+		fprintf(stderr, "streamtoken: no random bytes from OpenSSL\n");
+		return 1;
+	}
+	base64url_encode(out, raw, nbytes);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return out->failed ? 1 : 0;
+}
+
+static int
+cmd_gen_secret(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct buf secret;
+	int c, status, fd;
+
+	if (wants_help(argc, argv, "gen-secret [-o FILE]", &status))
+		return status;
+	while ((c = getopt(argc, argv, "o:")) != -1) {
+		if (c != 'o')
+			return 2;
+		path = optarg;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "streamtoken: gen-secret takes no arguments\n");
+		return 2;
+	}
+	buf_init(&secret);
+	/* 48 bytes: 384 bits, 64 characters, above SPEC 4's 32-byte floor. */
+	status = print_random(48, &secret);
+	if (status != 0)
+		goto out;
+	buf_append(&secret, "\n", 1);
+	if (path == NULL) {
+		fputs(secret.data, stdout);
+		goto out;
+	}
+	/* Never overwrite a key: O_EXCL, and mode 0600 from the start. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, secret.data, secret.len) != (ssize_t)secret.len) {
+		fprintf(stderr, "streamtoken: cannot write %s: %s\n", path,
+		    strerror(errno));
+		status = 1;
+	}
+	if (fd >= 0 && close(fd) != 0)
+		status = 1;
+out:
+	if (secret.data != NULL)
+		OPENSSL_cleanse(secret.data, secret.cap);
+	buf_free(&secret);
+	return status;
+}
+
+static int
+cmd_gen_client(int argc, char **argv)
+{
+	unsigned char digest[32];
+	struct buf token;
+	int status;
+	size_t i;
+
+	if (wants_help(argc, argv, "gen-client NAME", &status))
+		return status;
+	if (argc != 2 || !config_valid_name(argv[1], strlen(argv[1]))) {
+		fprintf(stderr, "streamtoken: gen-client needs one NAME of 1 to 128 "
+		    "characters from A-Z a-z 0-9 . _ ~ -\n");
+		return 2;
+	}
+	buf_init(&token);
+	status = print_random(32, &token);
+	if (status == 0 && EVP_Digest(token.data, token.len, digest, NULL,
+	    EVP_sha256(), NULL) != 1)
+		status = 1;
+	if (status == 0) {
+		printf("API token for client %s (give it to the client; it is not "
+		    "stored anywhere):\n%s\n\nAdd to the configuration:\n"
+		    "[client %s]\ntoken_sha256 = ", argv[1], token.data, argv[1]);
+		for (i = 0; i < sizeof(digest); i++)
+			printf("%02x", digest[i]);
+		printf("\nstreams = *\n");
+	}
+	if (token.data != NULL)
+		OPENSSL_cleanse(token.data, token.cap);
+	buf_free(&token);
+	return status;
+}
+
+/* A decimal uint32 from the command line, strictly. */
+static bool
+parse_arg_u32(const char *name, const char *v, json_object *params)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = (v[0] >= '0' && v[0] <= '9') ? strtoull(v, &end, 10) : 0;
+	if (v[0] < '0' || v[0] > '9' || errno != 0 || *end != '\0' ||
+	    n > UINT32_MAX) {
+		fprintf(stderr, "streamtoken: --%s must be an unsigned integer from 0 "
+		    "to 4294967295\n", name);
+		return false;
+	}
+	json_object_object_add(params, name, json_object_new_int64((int64_t)n));
+	return true;
+}
+
+static const struct client *
+mint_client(const struct config *cfg, const char *name, struct client *any)
+{
+	size_t i;
+
+	if (name == NULL) {
+		/* The operator may mint for any stream; azp says it came from here. */
+		static char star[] = "*";
+		static char *all[] = {star};
+		static char cli_name[] = CLI_CLIENT_NAME;
+		memset(any, 0, sizeof(*any));
+		any->name = cli_name;
+		any->streams = all;
+		any->nstreams = 1;
+		return any;
+	}
+	for (i = 0; i < cfg->nclients; i++)
+		if (!strcmp(cfg->clients[i].name, name))
+			return &cfg->clients[i];
+	fprintf(stderr, "streamtoken: no [client %s] in the configuration\n", name);
+	return NULL;
+}
+
+static int
+cmd_mint(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"stream", required_argument, NULL, 's'},
+		{"ttl", required_argument, NULL, 't'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 'T'},
+		{"client", required_argument, NULL, 'C'},
+		{"live", no_argument, NULL, 'l'},
+		{"dvr", no_argument, NULL, 'd'},
+		{"copy", no_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *path = NULL, *client_name = NULL;
+	json_object *params = json_object_new_object();
+	struct config *cfg = NULL;
+	const struct client *client;
+	struct client any;
+	struct param_error perr;
+	struct claims cl;
+	struct grant g;
+	struct buf tok;
+	enum st_err err;
+	int c, status = 2;
+
+	buf_init(&tok);
+	if (wants_help(argc, argv, "mint [-c FILE] --stream UID [--ttl N] [--live] "
+	    "[--dvr] [--copy] [--from N] [--to N] [--client NAME]", &status))
+		goto out;
+	if (params == NULL)
+		goto out;
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'C': client_name = optarg; break;
+		case 's':
+			json_object_object_add(params, "stream",
+			    json_object_new_string(optarg));
+			break;
+		case 't': if (!parse_arg_u32("ttl", optarg, params)) goto out; break;
+		case 'f': if (!parse_arg_u32("from", optarg, params)) goto out; break;
+		case 'T': if (!parse_arg_u32("to", optarg, params)) goto out; break;
+		case 'l': json_object_object_add(params, "live", json_object_new_boolean(1)); break;
+		case 'd': json_object_object_add(params, "dvr", json_object_new_boolean(1)); break;
+		case 'p': json_object_object_add(params, "copy", json_object_new_boolean(1)); break;
+		default: goto out;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "streamtoken: mint: unexpected argument %s\n",
+		    argv[optind]);
+		goto out;
+	}
+	status = 1;
+	cfg = load_or_complain(path);
+	if (cfg == NULL)
+		goto out;
+	client = mint_client(cfg, client_name, &any);
+	if (client == NULL)
+		goto out;
+	memset(&perr, 0, sizeof(perr));
+	err = validate_create_params(cfg, client, params, &g, &perr);
+	if (err == ST_ERR_INVALID_PARAMS) {
+		fprintf(stderr, "streamtoken: %s: %s\n", perr.param, perr.reason);
+		goto out;
+	}
+	if (err != ST_OK) {
+		fprintf(stderr, "streamtoken: %s: %s\n", g.stream,
+		    st_err_info(err)->message);
+		goto out;
+	}
+	memset(&cl, 0, sizeof(cl));
+	memcpy(cl.sub, g.stream, sizeof(cl.sub));
+	snprintf(cl.azp, sizeof(cl.azp), "%s", client->name);
+	cl.iat = (int64_t)time(NULL);
+	cl.has_exp = g.ttl != 0;
+	cl.exp = cl.iat + g.ttl;
+	cl.live = g.live;
+	cl.dvr = g.dvr;
+	cl.copy = g.copy;
+	cl.from = g.from;
+	cl.to = g.to;
+	if (!token_sign(cfg->signing_key, cfg->issuer, &cl, &tok)) {
+		fprintf(stderr, "streamtoken: cannot sign the token\n");
+		goto out;
+	}
+	printf("%s\n", tok.data);
+	status = 0;
+out:
+	json_object_put(params);
+	buf_free(&tok);
+	config_free(cfg);
+	return status;
+}
+
+static void
+print_claims(const struct claims *c)
+{
+	printf("kid:  %s\nsub:  %s\niat:  %lld\n", c->kid, c->sub, (long long)c->iat);
+	if (c->has_exp)
+		printf("exp:  %lld\n", (long long)c->exp);
+	else
+		printf("exp:  (none, unlimited)\n");
+	printf("jti:  %s\nazp:  %s\nlive: %s\ndvr:  %s\ncopy: %s\nfrom: %u\nto:   %u\n",
+	    c->jti, c->azp, c->live ? "true" : "false", c->dvr ? "true" : "false",
+	    c->copy ? "true" : "false", c->from, c->to);
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}
+	};
+	const char *path = NULL;
+	struct config *cfg;
+	enum token_status st;
+	struct claims cl;
+	int c, status;
+
+	if (wants_help(argc, argv, "verify [-c FILE] TOKEN", &status))
+		return status;
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		if (c != 'c')
+			return 2;
+		path = optarg;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "streamtoken: verify needs one TOKEN\n");
+		return 2;
+	}
+	cfg = load_or_complain(path);
+	if (cfg == NULL)
+		return 1;
+	st = token_verify(cfg, argv[optind], strlen(argv[optind]),
+	    (int64_t)time(NULL), &cl);
+	if (st == TOKEN_VALID || st == TOKEN_EXPIRED || st == TOKEN_NOT_YET_VALID)
+		print_claims(&cl);
+	if (st == TOKEN_VALID)
+		printf("valid\n");
+	else
+		fprintf(stderr, "streamtoken: invalid: %s\n", token_status_reason(st));
+	config_free(cfg);
+	return st == TOKEN_VALID ? 0 : 1;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{"check-config", cmd_check_config},
+	{"gen-secret", cmd_gen_secret},
+	{"gen-client", cmd_gen_client},
+	{"mint", cmd_mint},
+	{"verify", cmd_verify},
+};
+
+int
+cli_run(int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[0], commands[i].name)) {
+			optind = 1;
+			return commands[i].run(argc, argv);
+		}
+	return -1;
+}

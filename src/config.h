@@ -1,0 +1,94 @@
+/* config: the INI file, parsed once into an immutable struct config. */
+#ifndef ST_CONFIG_H
+#define ST_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ST_NAME_MAX 128		/* SPEC 4: names are 1 to 128 characters */
+#define ST_DEFAULT_CONFIG "/etc/streamtoken/streamtoken.ini"
+
+enum perm {
+	PERM_LIVE = 1,
+	PERM_DVR = 2,
+	PERM_COPY = 4,
+	PERM_ALL = PERM_LIVE | PERM_DVR | PERM_COPY
+};
+
+enum key_alg { ALG_HS256, ALG_HS384, ALG_HS512 };
+
+struct key {
+	char *name;			/* the JWT kid */
+	enum key_alg alg;
+	unsigned char *secret;		/* wiped when freed */
+	size_t secret_len;
+	bool sign;
+	unsigned line;
+};
+
+struct client {
+	char *name;
+	unsigned char token_sha256[32];
+	char **streams;			/* glob patterns */
+	size_t nstreams;
+	unsigned line;
+};
+
+struct stream {
+	char *name;			/* a uid, or a glob */
+	bool is_glob;
+	bool is_private;
+	unsigned allow;			/* enum perm bits */
+	uint32_t max_ttl;		/* valid when has_max_ttl */
+	bool has_max_ttl;
+	unsigned line;
+};
+
+struct config {
+	char *path;
+	char *issuer;			/* NULL: no iss claim */
+	uint32_t default_ttl;
+	uint32_t max_ttl;		/* 0: no cap */
+	bool allow_unlimited;
+	size_t max_body;
+	size_t max_batch;
+	uint32_t leeway;		/* seconds of clock skew when checking exp */
+
+	struct key *keys;
+	size_t nkeys;
+	const struct key *signing_key;
+
+	struct client *clients;
+	size_t nclients;
+
+	struct stream *streams;		/* in file order, exact and glob */
+	size_t nstreams;
+	uint32_t *stream_index;		/* open addressing: index + 1, 0 = empty */
+	size_t stream_index_size;	/* a power of two */
+	uint32_t *globs;		/* indexes of glob sections, in file order */
+	size_t nglobs;
+};
+
+/*
+ * Reads and checks the file. On error returns NULL and writes
+ * "FILE:LINE: message" to err.
+ */
+struct config *config_load(const char *path, char *err, size_t errlen);
+void config_free(struct config *cfg);
+
+/* The path given by -c, else $STREAMTOKEN_CONFIG, else the default. */
+const char *config_default_path(const char *opt_path);
+
+/* SPEC 4: the exact section, else the first glob in file order, else NULL. */
+const struct stream *config_find_stream(const struct config *cfg, const char *uid);
+const struct key *config_find_key(const struct config *cfg, const char *kid);
+bool config_client_may_use(const struct client *client, const char *uid);
+
+/* SPEC 4: 1..128 characters from A-Z a-z 0-9 . _ ~ - */
+bool config_valid_name(const char *s, size_t len);
+
+const char *config_alg_name(enum key_alg alg);
+const char *config_perm_name(enum perm perm);
+
+#endif

@@ -1,0 +1,31 @@
+/* keys: secret files and the HMACs computed with them. */
+#ifndef ST_KEYS_H
+#define ST_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+#define KEY_SECRET_MIN 32	/* SPEC 4: at least 32 bytes of secret */
+#define KEY_SECRET_MAX 4096
+#define KEY_MAC_MAX 64		/* SHA-512 */
+
+/*
+ * Reads a secret file: refuses anything but a regular file, a file any
+ * user may read, and secrets outside [KEY_SECRET_MIN, KEY_SECRET_MAX] once
+ * one trailing newline is dropped. On error writes a message (never the
+ * secret) to err and returns false; *secret is written only on success.
+ */
+bool key_read_secret(const char *path, unsigned char **secret, size_t *len,
+    char *err, size_t errlen);
+void key_free_secret(unsigned char *secret, size_t len);
+
+/* Computes the key's HMAC of data. Returns the MAC length, 0 on failure. */
+size_t key_hmac(const struct key *key, const void *data, size_t len,
+    unsigned char mac[KEY_MAC_MAX]);
+
+/* Fills out with n random bytes from OpenSSL's CSPRNG. */
+bool key_random(unsigned char *out, size_t n);
+
+#endif

@@ -1,0 +1,14 @@
+/* log: one line per request on stderr; never a token, secret or credential. */
+#ifndef ST_LOG_H
+#define ST_LOG_H
+
+#include "request.h"
+
+/* SPEC 6: time, client, method, stream, HTTP status, JSON-RPC code, microseconds. */
+void log_request(const struct request *req, const char *method,
+    const char *stream, int rpc_code);
+
+/* A free-form line for start-up, reload and faults. */
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

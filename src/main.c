@@ -1,0 +1,239 @@
+/* main: options, start-up, and the FastCGI accept loop (or one CGI request). */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "request.h"
+#include "respond.h"
+#include "service.h"
+
+static volatile sig_atomic_t reload_requested;
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t in_request;
+
+static void
+on_sighup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+/* SPEC 5: SIGTERM finishes the request in hand, then exits 0. */
+static void
+on_sigterm(int sig)
+{
+	(void)sig;
+	if (!in_request)
+		_exit(0);
+	stop_requested = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_sigterm;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* SPEC 4: a bad file keeps the old configuration, and says why. */
+static void
+reload(struct config **cfg, const char *path)
+{
+	char err[1024];
+	struct config *fresh;
+
+	reload_requested = 0;
+	fresh = config_load(path, err, sizeof(err));
+	if (fresh == NULL) {
+		log_msg("reload failed, keeping the previous configuration: %s", err);
+		return;
+	}
+	config_free(*cfg);
+	*cfg = fresh;
+	log_msg("configuration reloaded from %s", path);
+}
+
+/* ---- FastCGI ---- */
+
+static const char *
+fcgi_param(void *ctx, const char *name)
+{
+	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
+}
+
+static int
+fcgi_read(void *ctx, char *buf, int len)
+{
+	return FCGX_GetStr(buf, len, ((FCGX_Request *)ctx)->in);
+}
+
+static bool
+fcgi_write(void *ctx, const char *data, size_t len)
+{
+	return FCGX_PutStr(data, (int)len, ((FCGX_Request *)ctx)->out) == (int)len;
+}
+
+static int
+serve_fastcgi(struct config **cfg, const char *path)
+{
+	struct request_source src = {fcgi_param, fcgi_read, NULL};
+	FCGX_Request fcgi;
+	struct request req;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, 0, 0) != 0) {
+		log_msg("cannot initialise libfcgi");
+		return 1;
+	}
+	src.ctx = &fcgi;
+	log_msg("serving FastCGI with %s", path);
+	while (!stop_requested) {
+		if (reload_requested)
+			reload(cfg, path);
+		if (FCGX_Accept_r(&fcgi) < 0)
+			break;
+		in_request = 1;
+		if (reload_requested)
+			reload(cfg, path);
+		request_init(&req, *cfg, &src);
+		service_handle(&req);
+		respond_write(&req, fcgi_write, &fcgi);
+		request_free(&req);
+		FCGX_Finish_r(&fcgi);
+		in_request = 0;
+	}
+	FCGX_Free(&fcgi, 1);
+	return 0;
+}
+
+/* ---- plain CGI: one request from the environment and stdin ---- */
+
+static const char *
+cgi_param(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+static int
+cgi_read(void *ctx, char *buf, int len)
+{
+	ssize_t n;
+
+	(void)ctx;
+	do
+		n = read(STDIN_FILENO, buf, (size_t)len);
+	while (n < 0 && errno == EINTR);
+	return (int)n;
+}
+
+static bool
+cgi_write(void *ctx, const char *data, size_t len)
+{
+	(void)ctx;
+	return fwrite(data, 1, len, stdout) == len;
+}
+
+static int
+serve_cgi(const struct config *cfg)
+{
+	struct request_source src = {cgi_param, cgi_read, NULL};
+	struct request req;
+	bool ok;
+
+	request_init(&req, cfg, &src);
+	service_handle(&req);
+	ok = respond_write(&req, cgi_write, NULL);
+	request_free(&req);
+	return ok && fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
+serve(const char *opt_path)
+{
+	const char *path = config_default_path(opt_path);
+	struct config *cfg;
+	char err[1024];
+	int status;
+
+	/* Nothing is served on a bad configuration. */
+	cfg = config_load(path, err, sizeof(err));
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (!FCGX_IsCGI()) {
+		install_signals();
+		status = serve_fastcgi(&cfg, path);
+	} else if (getenv("REQUEST_METHOD") != NULL) {
+		status = serve_cgi(cfg);
+	} else {
+		fprintf(stderr, "streamtoken: stdin is not a FastCGI socket and no CGI "
+		    "request is set; see streamtoken --help\n");
+		status = 2;
+	}
+	config_free(cfg);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *path = NULL;
+	int c, status;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		status = cli_run(argc - 1, argv + 1);
+		if (status >= 0)
+			return status;
+		fprintf(stderr, "streamtoken: unknown command %s\n", argv[1]);
+		cli_usage(stderr);
+		return 2;
+	}
+	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			cli_usage(stdout);
+			return 0;
+		case 'V':
+			printf("streamtoken %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			cli_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		cli_usage(stderr);
+		return 2;
+	}
+	return serve(path);
+}

@@ -1,0 +1,55 @@
+/* request: one HTTP request, from its CGI parameters and body to its response. */
+#ifndef ST_REQUEST_H
+#define ST_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+#include "errors.h"
+
+/* Where a request comes from: FastCGI, plain CGI, or a test. */
+struct request_source {
+	/* A CGI parameter, or NULL. The string lives until the request ends. */
+	const char *(*param)(void *ctx, const char *name);
+	/* Reads up to len body bytes; returns the count, 0 at the end, -1 on error. */
+	int (*read)(void *ctx, char *buf, int len);
+	void *ctx;
+};
+
+/*
+ * Everything one request allocates hangs off this struct and is released
+ * by request_free(), on every path, before the next request is accepted.
+ */
+struct request {
+	const struct config *cfg;
+	const struct request_source *src;
+	struct timespec start;
+	int64_t now;			/* Unix seconds, fixed for the request */
+
+	char *body;			/* NUL-terminated copy of the body */
+	size_t body_len;
+	const struct client *client;	/* set once the bearer token matched */
+
+	/* The response. */
+	int status;
+	struct buf headers;		/* extra header lines, each ending in \r\n */
+	struct buf out;			/* response body */
+};
+
+void request_init(struct request *req, const struct config *cfg,
+    const struct request_source *src);
+void request_free(struct request *req);
+const char *request_param(const struct request *req, const char *name);
+
+/* SPEC 2.1 checks on method and headers, in table order; reads the body. */
+enum st_err request_check_http(struct request *req);
+enum st_err request_read_body(struct request *req);
+
+/* Microseconds since request_init. */
+long request_elapsed_us(const struct request *req);
+
+#endif

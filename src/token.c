@@ -1,0 +1,370 @@
+/* token: JWT encode/sign and decode/verify; the verifier trusts nothing before the MAC. */
+#include "autoconfig.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+
+#include "keys.h"
+#include "token.h"
+
+static const char b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+void
+base64url_encode(struct buf *out, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char *dst;
+	size_t i;
+
+	if (!buf_reserve(out, (len + 2) / 3 * 4))
+		return;
+	dst = out->data + out->len;
+	for (i = 0; i + 2 < len; i += 3) {
+		*dst++ = b64url_alphabet[p[i] >> 2];
+		*dst++ = b64url_alphabet[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		*dst++ = b64url_alphabet[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+		*dst++ = b64url_alphabet[p[i + 2] & 63];
+	}
+	if (len - i == 1) {
+		*dst++ = b64url_alphabet[p[i] >> 2];
+		*dst++ = b64url_alphabet[(p[i] & 3) << 4];
+	} else if (len - i == 2) {
+		*dst++ = b64url_alphabet[p[i] >> 2];
+		*dst++ = b64url_alphabet[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		*dst++ = b64url_alphabet[(p[i + 1] & 15) << 2];
+	}
+	out->len = (size_t)(dst - out->data);
+	out->data[out->len] = '\0';
+}
+
+static int
+b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+bool
+base64url_decode(const char *in, size_t len, unsigned char *out,
+    size_t outcap, size_t *outlen)
+{
+	uint32_t acc = 0;
+	size_t i, n = 0;
+	int bits = 0;
+
+	if (len % 4 == 1 || len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0) > outcap)
+		return false;
+	for (i = 0; i < len; i++) {
+		int v = b64url_value((unsigned char)in[i]);
+		if (v < 0)
+			return false;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* Leftover bits must be zero, so each token has one spelling. */
+	if (acc != 0)
+		return false;
+	*outlen = n;
+	return true;
+}
+
+static void
+append_bool_claim(struct buf *b, const char *name, bool v)
+{
+	buf_printf(b, ",\"%s\":%s", name, v ? "true" : "false");
+}
+
+/* The payload, in a fixed order; names are restricted so only iss needs escaping. */
+static void
+encode_claims(struct buf *b, const char *issuer, const struct claims *c)
+{
+	buf_puts(b, "{\"sub\":");
+	buf_append_json_string(b, c->sub, strlen(c->sub));
+	buf_printf(b, ",\"iat\":%lld", (long long)c->iat);
+	if (c->has_exp)
+		buf_printf(b, ",\"exp\":%lld", (long long)c->exp);
+	buf_printf(b, ",\"jti\":\"%s\"", c->jti);
+	if (issuer != NULL) {
+		buf_puts(b, ",\"iss\":");
+		buf_append_json_string(b, issuer, strlen(issuer));
+	}
+	buf_puts(b, ",\"azp\":");
+	buf_append_json_string(b, c->azp, strlen(c->azp));
+	append_bool_claim(b, "live", c->live);
+	append_bool_claim(b, "dvr", c->dvr);
+	append_bool_claim(b, "copy", c->copy);
+	if (c->from != 0)
+		buf_printf(b, ",\"from\":%u", c->from);
+	if (c->to != 0)
+		buf_printf(b, ",\"to\":%u", c->to);
+	buf_puts(b, "}");
+}
+
+static bool
+draw_jti(struct claims *c)
+{
+	unsigned char raw[TOKEN_JTI_BYTES];
+	struct buf b;
+	bool ok = false;
+
+	buf_init(&b);
+	if (!key_random(raw, sizeof(raw)))
+		goto out;
+	base64url_encode(&b, raw, sizeof(raw));
+	if (b.failed || b.len >= sizeof(c->jti))
+		goto out;
+	memcpy(c->jti, b.data, b.len + 1);
+	ok = true;
+out:
+	buf_free(&b);
+	return ok;
+}
+
+bool
+token_sign(const struct key *key, const char *issuer, struct claims *c,
+    struct buf *out)
+{
+	unsigned char mac[KEY_MAC_MAX];
+	struct buf json;
+	size_t start = out->len, mac_len;
+	bool ok = false;
+
+	buf_init(&json);
+	if (!draw_jti(c))
+		goto out;
+	buf_printf(&json, "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
+	    config_alg_name(key->alg), key->name);
+	base64url_encode(out, json.data, json.len);
+	buf_append(out, ".", 1);
+	buf_reset(&json);
+	encode_claims(&json, issuer, c);
+	base64url_encode(out, json.data, json.len);
+	if (json.failed || out->failed)
+		goto out;
+	/* RFC 7515 §5.1: the MAC covers the ASCII of header "." payload. */
+	mac_len = key_hmac(key, out->data + start, out->len - start, mac);
+	if (mac_len == 0)
+		goto out;
+	buf_append(out, ".", 1);
+	base64url_encode(out, mac, mac_len);
+	ok = !out->failed;
+out:
+	if (!ok && !out->failed) {
+		out->len = start;
+		if (out->data != NULL)
+			out->data[start] = '\0';
+	}
+	buf_free(&json);
+	return ok;
+}
+
+/* ---- verification ---- */
+
+const char *
+token_status_reason(enum token_status st)
+{
+	switch (st) {
+	case TOKEN_VALID: return "valid";
+	case TOKEN_MALFORMED: return "malformed token";
+	case TOKEN_UNKNOWN_KID: return "unknown key id";
+	case TOKEN_BAD_ALG: return "algorithm not allowed for this key";
+	case TOKEN_BAD_SIGNATURE: return "bad signature";
+	case TOKEN_EXPIRED: return "token expired";
+	case TOKEN_NOT_YET_VALID: return "token issued in the future";
+	case TOKEN_BAD_CLAIMS: return "invalid claims";
+	}
+	return "invalid token";
+}
+
+/* Decodes one base64url part holding a JSON object. */
+static json_object *
+decode_json_part(const char *part, size_t len)
+{
+	unsigned char raw[TOKEN_MAX_LEN];
+	json_tokener *tok;
+	json_object *obj;
+	size_t n;
+
+	if (!base64url_decode(part, len, raw, sizeof(raw), &n) || n == 0)
+		return NULL;
+	if (memchr(raw, '\0', n) != NULL)
+		return NULL;
+	tok = json_tokener_new_ex(8);
+	if (tok == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, (const char *)raw, (int)n);
+	if (obj != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != n ||
+	    !json_object_is_type(obj, json_type_object))) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+static bool
+copy_string(json_object *obj, const char *name, char *dst, size_t cap,
+    bool required)
+{
+	json_object *v;
+	size_t len;
+
+	if (!json_object_object_get_ex(obj, name, &v))
+		return !required;
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	len = (size_t)json_object_get_string_len(v);
+	if (len >= cap)
+		return false;
+	memcpy(dst, json_object_get_string(v), len + 1);
+	return strlen(dst) == len;
+}
+
+static bool
+get_int(json_object *obj, const char *name, int64_t min, int64_t max,
+    int64_t *out, bool *present)
+{
+	json_object *v;
+	int64_t n;
+
+	*present = json_object_object_get_ex(obj, name, &v);
+	if (!*present)
+		return true;
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	n = json_object_get_int64(v);
+	if (n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+static bool
+get_bool(json_object *obj, const char *name, bool *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, name, &v))
+		return false;
+	if (!json_object_is_type(v, json_type_boolean))
+		return false;
+	*out = json_object_get_boolean(v);
+	return true;
+}
+
+static bool
+read_claims(json_object *payload, struct claims *c)
+{
+	int64_t n = 0;
+	bool present;
+
+	if (!copy_string(payload, "sub", c->sub, sizeof(c->sub), true) ||
+	    !copy_string(payload, "jti", c->jti, sizeof(c->jti), false) ||
+	    !copy_string(payload, "azp", c->azp, sizeof(c->azp), false))
+		return false;
+	if (!get_int(payload, "iat", 0, INT64_MAX / 2, &c->iat, &present) ||
+	    !get_int(payload, "exp", 0, INT64_MAX / 2, &c->exp, &c->has_exp))
+		return false;
+	if (!get_bool(payload, "live", &c->live) ||
+	    !get_bool(payload, "dvr", &c->dvr) ||
+	    !get_bool(payload, "copy", &c->copy))
+		return false;
+	if (!get_int(payload, "from", 0, UINT32_MAX, &n, &present))
+		return false;
+	c->from = present ? (uint32_t)n : 0;
+	if (!get_int(payload, "to", 0, UINT32_MAX, &n, &present))
+		return false;
+	c->to = present ? (uint32_t)n : 0;
+	return true;
+}
+
+/* Header checks: kid names a configured key, alg is that key's, nothing else. */
+static enum token_status
+check_header(const struct config *cfg, json_object *header,
+    const struct key **key, struct claims *c)
+{
+	char alg[16];
+
+	if (!copy_string(header, "kid", c->kid, sizeof(c->kid), true))
+		return TOKEN_UNKNOWN_KID;
+	*key = config_find_key(cfg, c->kid);
+	if (*key == NULL)
+		return TOKEN_UNKNOWN_KID;
+	if (!copy_string(header, "alg", alg, sizeof(alg), true))
+		return TOKEN_BAD_ALG;
+	/* The key pins the algorithm; the token only has to agree (no "none"). */
+	if (strcmp(alg, config_alg_name((*key)->alg)) != 0)
+		return TOKEN_BAD_ALG;
+	return TOKEN_VALID;
+}
+
+enum token_status
+token_verify(const struct config *cfg, const char *token, size_t len,
+    int64_t now, struct claims *c)
+{
+	unsigned char mac[KEY_MAC_MAX], sig[KEY_MAC_MAX + 3];
+	json_object *header = NULL, *payload = NULL;
+	const char *dot1, *dot2;
+	const struct key *key = NULL;
+	enum token_status st = TOKEN_MALFORMED;
+	size_t mac_len, sig_len;
+
+	memset(c, 0, sizeof(*c));
+	if (len == 0 || len > TOKEN_MAX_LEN || memchr(token, '\0', len) != NULL)
+		goto out;
+	dot1 = memchr(token, '.', len);
+	if (dot1 == NULL)
+		goto out;
+	dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token));
+	if (dot2 == NULL ||
+	    memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
+		goto out;
+	header = decode_json_part(token, (size_t)(dot1 - token));
+	if (header == NULL)
+		goto out;
+	st = check_header(cfg, header, &key, c);
+	if (st != TOKEN_VALID)
+		goto out;
+	st = TOKEN_BAD_SIGNATURE;
+	if (!base64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), sig,
+	    sizeof(sig), &sig_len))
+		goto out;
+	mac_len = key_hmac(key, token, (size_t)(dot2 - token), mac);
+	if (mac_len == 0 || sig_len != mac_len ||
+	    CRYPTO_memcmp(mac, sig, mac_len) != 0)
+		goto out;
+	/* Only now is the payload authentic enough to read. */
+	st = TOKEN_BAD_CLAIMS;
+	payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	if (payload == NULL || !read_claims(payload, c))
+		goto out;
+	if (c->has_exp && now > c->exp + (int64_t)cfg->leeway)
+		st = TOKEN_EXPIRED;
+	else if (c->iat > now + (int64_t)cfg->leeway)
+		st = TOKEN_NOT_YET_VALID;
+	else
+		st = TOKEN_VALID;
+out:
+	json_object_put(header);
+	json_object_put(payload);
+	return st;
+}

@@ -1,0 +1,202 @@
+/* validate: SPEC 2.3 param rules; every refusal names its param. */
+#include "autoconfig.h"
+
+#include <string.h>
+
+#include "validate.h"
+
+enum param_id { P_STREAM, P_TTL, P_LIVE, P_DVR, P_COPY, P_FROM, P_TO, P__COUNT };
+
+/* SPEC 2.3: the positional order. */
+static const char *const param_names[P__COUNT] = {
+	"stream", "ttl", "live", "dvr", "copy", "from", "to"
+};
+
+static enum st_err
+refuse(struct param_error *perr, const char *param, const char *reason)
+{
+	size_t i, n = 0;
+
+	/* The param name may be the caller's typo: keep it printable and short. */
+	for (i = 0; param[i] != '\0' && n < sizeof(perr->param) - 1; i++)
+		perr->param[n++] = ((unsigned char)param[i] >= 0x20 &&
+		    (unsigned char)param[i] < 0x7f) ? param[i] : '?';
+	perr->param[n] = '\0';
+	perr->reason = reason;
+	return ST_ERR_INVALID_PARAMS;
+}
+
+bool
+validate_u32(json_object *v, uint32_t *out)
+{
+	int64_t n;
+
+	/* json-c types 1e3 and 3600.5 as doubles; only integers pass. */
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		return false;
+	n = json_object_get_int64(v);
+	if (n < 0)
+		return false;
+	/* Above INT64_MAX json-c keeps the value as uint64. */
+	if (n == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
+		return false;
+	if ((uint64_t)n > UINT32_MAX)
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+static enum st_err
+set_param(struct grant *g, enum param_id id, json_object *v,
+    struct param_error *perr)
+{
+	const char *name = param_names[id];
+
+	switch (id) {
+	case P_STREAM: {
+		const char *s;
+		size_t len;
+
+		if (!json_object_is_type(v, json_type_string))
+			return refuse(perr, name, "must be a string");
+		s = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		if (strlen(s) != len || !config_valid_name(s, len))
+			return refuse(perr, name, "must be 1 to 128 characters from "
+			    "A-Z a-z 0-9 . _ ~ -");
+		memcpy(g->stream, s, len + 1);
+		return ST_OK;
+	}
+	case P_TTL:
+	case P_FROM:
+	case P_TO: {
+		uint32_t n;
+
+		if (!validate_u32(v, &n))
+			return refuse(perr, name, "must be an unsigned integer "
+			    "from 0 to 4294967295");
+		if (id == P_TTL)
+			g->ttl = n;
+		else if (id == P_FROM)
+			g->from = n;
+		else
+			g->to = n;
+		return ST_OK;
+	}
+	case P_LIVE:
+	case P_DVR:
+	case P_COPY: {
+		bool b;
+
+		if (v == NULL || !json_object_is_type(v, json_type_boolean))
+			return refuse(perr, name, "must be true or false");
+		b = json_object_get_boolean(v);
+		if (id == P_LIVE)
+			g->live = b;
+		else if (id == P_DVR)
+			g->dvr = b;
+		else
+			g->copy = b;
+		return ST_OK;
+	}
+	case P__COUNT:
+		break;
+	}
+	return ST_ERR_INTERNAL;
+}
+
+static enum st_err
+read_named(json_object *params, struct grant *g, bool *seen,
+    struct param_error *perr)
+{
+	struct json_object_iterator it = json_object_iter_begin(params);
+	struct json_object_iterator end = json_object_iter_end(params);
+	enum st_err err;
+
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *name = json_object_iter_peek_name(&it);
+		int id;
+
+		for (id = 0; id < P__COUNT; id++)
+			if (strcmp(name, param_names[id]) == 0)
+				break;
+		if (id == P__COUNT)
+			return refuse(perr, name, "unknown parameter");
+		err = set_param(g, (enum param_id)id,
+		    json_object_iter_peek_value(&it), perr);
+		if (err != ST_OK)
+			return err;
+		seen[id] = true;
+	}
+	return ST_OK;
+}
+
+static enum st_err
+read_positional(json_object *params, struct grant *g, bool *seen,
+    struct param_error *perr)
+{
+	size_t i, n = json_object_array_length(params);
+	enum st_err err;
+
+	if (n > P__COUNT)
+		return refuse(perr, "params", "at most 7 positional parameters");
+	for (i = 0; i < n; i++) {
+		err = set_param(g, (enum param_id)i,
+		    json_object_array_get_idx(params, i), perr);
+		if (err != ST_OK)
+			return err;
+		seen[i] = true;
+	}
+	return ST_OK;
+}
+
+/* Rules that depend on the stream's section and the server's limits. */
+static enum st_err
+check_stream_rules(const struct config *cfg, const struct grant *g,
+    struct param_error *perr)
+{
+	const struct stream *s = g->rule;
+	uint32_t cap = s->has_max_ttl ? s->max_ttl : cfg->max_ttl;
+
+	if (g->ttl == 0 && !cfg->allow_unlimited)
+		return refuse(perr, "ttl", "unlimited tokens (0) are not allowed");
+	if (cap != 0 && (g->ttl == 0 || g->ttl > cap))
+		return refuse(perr, "ttl", "exceeds the stream's max_ttl");
+	if (g->live && !(s->allow & PERM_LIVE))
+		return refuse(perr, "live", "not allowed for this stream");
+	if (g->dvr && !(s->allow & PERM_DVR))
+		return refuse(perr, "dvr", "not allowed for this stream");
+	if (g->copy && !(s->allow & PERM_COPY))
+		return refuse(perr, "copy", "not allowed for this stream");
+	return ST_OK;
+}
+
+enum st_err
+validate_create_params(const struct config *cfg, const struct client *client,
+    json_object *params, struct grant *g, struct param_error *perr)
+{
+	bool seen[P__COUNT] = {false};
+	enum st_err err = ST_OK;
+
+	memset(g, 0, sizeof(*g));
+	g->ttl = cfg->default_ttl;
+	if (json_object_is_type(params, json_type_object))
+		err = read_named(params, g, seen, perr);
+	else if (json_object_is_type(params, json_type_array))
+		err = read_positional(params, g, seen, perr);
+	if (err != ST_OK)
+		return err;
+	if (!seen[P_STREAM])
+		return refuse(perr, "stream", "is required");
+	if (g->from != 0 && g->to != 0 && g->to < g->from)
+		return refuse(perr, "to", "must be greater than or equal to from");
+	/* A client may not learn whether streams outside its patterns exist. */
+	if (!config_client_may_use(client, g->stream))
+		return ST_ERR_FORBIDDEN;
+	g->rule = config_find_stream(cfg, g->stream);
+	if (g->rule == NULL)
+		return ST_ERR_STREAM_NOT_FOUND;
+	if (!g->rule->is_private)
+		return ST_ERR_STREAM_NOT_PRIVATE;
+	return check_stream_rules(cfg, g, perr);
+}

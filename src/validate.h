@@ -1,0 +1,40 @@
+/* validate: Auth.CreateAccessToken params, strictly typed, into a grant. */
+#ifndef ST_VALIDATE_H
+#define ST_VALIDATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "errors.h"
+
+/* The request, once every param has been checked. */
+struct grant {
+	char stream[ST_NAME_MAX + 1];
+	uint32_t ttl;			/* 0: unlimited */
+	bool live, dvr, copy;
+	uint32_t from, to;
+	const struct stream *rule;	/* the stream's section */
+};
+
+/* Why params were refused: the param name and a reason, for error.data. */
+struct param_error {
+	char param[65];
+	const char *reason;
+};
+
+/*
+ * SPEC 2.3: params (object, array or NULL) → grant. Stream lookup and the
+ * client's stream patterns are checked here too, in that order of trust:
+ * types first, then the client's right to the stream, then the stream rules.
+ */
+enum st_err validate_create_params(const struct config *cfg,
+    const struct client *client, json_object *params, struct grant *g,
+    struct param_error *perr);
+
+/* Parses a uint32 from JSON: an integer, not a double, bool or string. */
+bool validate_u32(json_object *v, uint32_t *out);
+
+#endif
