@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
+#include "check.h"
 #include "cli.h"
 #include "config.h"
 #include "keys.h"
@@ -34,7 +35,8 @@ cli_usage(FILE *fp)
 	    "       streamtoken mint [-c FILE] --stream UID [--ttl N] [--live] [--dvr] [--copy]\n"
 	    "                        [--from N] [--to N] [--client NAME]\n"
 	    "                                             issue a token locally, same rules as the API\n"
-	    "       streamtoken verify [-c FILE] TOKEN    check a token, print its claims\n"
+	    "       streamtoken verify [-c FILE] [--url URL] TOKEN\n"
+	    "                                             check a token (for a media URL), explain why\n"
 	    "       streamtoken --help | --version\n"
 	    "The configuration is -c FILE, else $STREAMTOKEN_CONFIG, else %s.\n",
 	    ST_DEFAULT_CONFIG);
@@ -367,24 +369,64 @@ print_claims(const struct claims *c)
 	    c->copy ? "true" : "false", c->from, c->to);
 }
 
+static const char *
+perm_names(unsigned perm)
+{
+	switch (perm) {
+	case PERM_LIVE: return "live";
+	case PERM_DVR: return "dvr";
+	case PERM_COPY: return "copy";
+	case PERM_LIVE | PERM_DVR: return "live or dvr";
+	}
+	return "live, dvr or copy";
+}
+
+/* Explains the decision for a media URL, rule by rule. */
+static int
+verify_url(const struct config *cfg, const char *url, const char *token)
+{
+	struct check_result res;
+
+	check_decide(cfg, url, token, (int64_t)time(NULL), &res);
+	if (res.routed) {
+		const struct route_match *m = &res.match;
+
+		printf("route:  %s%s\nstream: %s\nneeds:  %s\n", m->route->name,
+		    m->route->builtin ? " (built-in)" : "", m->stream,
+		    perm_names(m->perm));
+		if (m->has_window)
+			printf("window: %u .. %llu\n", m->from,
+			    (unsigned long long)m->to);
+	}
+	if (res.token_checked)
+		print_claims(&res.claims);
+	printf("decision: %d %s\n", res.status, res.reason);
+	return res.status == 200 ? 0 : 1;
+}
+
 static int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}
+		{"config", required_argument, NULL, 'c'},
+		{"url", required_argument, NULL, 'u'},
+		{NULL, 0, NULL, 0}
 	};
-	const char *path = NULL;
+	const char *path = NULL, *url = NULL;
 	struct config *cfg;
 	enum token_status st;
 	struct claims cl;
 	int c, status;
 
-	if (wants_help(argc, argv, "verify [-c FILE] TOKEN", &status))
+	if (wants_help(argc, argv, "verify [-c FILE] [--url URL] TOKEN", &status))
 		return status;
 	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		if (c != 'c')
+		if (c == 'c')
+			path = optarg;
+		else if (c == 'u')
+			url = optarg;
+		else
 			return 2;
-		path = optarg;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "streamtoken: verify needs one TOKEN\n");
@@ -393,6 +435,11 @@ cmd_verify(int argc, char **argv)
 	cfg = load_or_complain(path);
 	if (cfg == NULL)
 		return 1;
+	if (url != NULL) {
+		status = verify_url(cfg, url, argv[optind]);
+		config_free(cfg);
+		return status;
+	}
 	st = token_verify(cfg, argv[optind], strlen(argv[optind]),
 	    (int64_t)time(NULL), &cl);
 	if (st == TOKEN_VALID || st == TOKEN_EXPIRED || st == TOKEN_NOT_YET_VALID)

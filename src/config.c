@@ -15,7 +15,7 @@
 
 #define LINE_MAX_LEN 8192
 
-enum section_kind { SEC_NONE, SEC_SERVER, SEC_KEY, SEC_CLIENT, SEC_STREAM };
+enum section_kind { SEC_NONE, SEC_SERVER, SEC_KEY, SEC_CLIENT, SEC_STREAM, SEC_ROUTE };
 
 /* Parser state: one per config_load, gone when it returns. */
 struct parser {
@@ -32,6 +32,9 @@ struct parser {
 	char *secret_file;
 	unsigned secret_line;
 	bool sign_set;
+	/* route section state */
+	char *pattern;
+	unsigned pattern_line;
 };
 
 static bool
@@ -353,7 +356,7 @@ resolve_path(struct parser *p, const char *v)
 
 /* ---- one handler per section kind; each knows its keys ---- */
 
-enum { K_1 = 1, K_2 = 2, K_3 = 4, K_4 = 8, K_5 = 16, K_6 = 32, K_7 = 64 };
+enum { K_1 = 1, K_2 = 2, K_3 = 4, K_4 = 8, K_5 = 16, K_6 = 32, K_7 = 64, K_8 = 128 };
 
 static bool
 seen_once(struct parser *p, unsigned bit, const char *key)
@@ -414,6 +417,19 @@ server_key(struct parser *p, const char *key, char *v)
 			return false;
 		cfg->leeway = (uint32_t)n;
 		return true;
+	}
+	if (!strcmp(key, "url_prefix")) {
+		size_t len = strlen(v);
+
+		if (!seen_once(p, K_8, key))
+			return false;
+		if (v[0] != '/' || (len > 1 && v[len - 1] == '/') || len > 256 ||
+		    strstr(v, "//") != NULL || strpbrk(v, "%?#\\") != NULL)
+			return fail(p, "url_prefix must be a path like /media "
+			    "(leading /, no trailing /)");
+		free(cfg->url_prefix);
+		cfg->url_prefix = len > 1 ? strdup(v) : NULL;
+		return len == 1 || cfg->url_prefix != NULL || fail(p, "out of memory");
 	}
 	return fail(p, "unknown key %s in [server]", key);
 }
@@ -500,6 +516,52 @@ stream_key(struct parser *p, const char *key, char *v)
 	return fail(p, "unknown key %s in [stream %s]", key, s->name);
 }
 
+static bool
+add_route_perm(struct parser *p, const char *item, void *ctx)
+{
+	if (!strcmp(item, "none"))
+		return fail(p, "permission: a route must need live, dvr or copy");
+	return add_perm(p, item, ctx);
+}
+
+static bool
+route_key(struct parser *p, const char *key, char *v)
+{
+	struct route *r = &p->cfg->routes[p->cfg->nroutes - 1];
+	uint64_t n;
+
+	if (!strcmp(key, "pattern")) {
+		if (!seen_once(p, K_1, key))
+			return false;
+		if (*v == '\0')
+			return fail(p, "pattern must not be empty");
+		p->pattern = strdup(v);
+		p->pattern_line = p->line;
+		return p->pattern != NULL || fail(p, "out of memory");
+	}
+	if (!strcmp(key, "stream") || !strcmp(key, "from") ||
+	    !strcmp(key, "duration")) {
+		unsigned bit = key[0] == 's' ? K_2 : key[0] == 'f' ? K_3 : K_4;
+
+		if (!seen_once(p, bit, key) || !parse_u32(p, key, v, 1, 9, &n))
+			return false;
+		if (bit == K_2)
+			r->stream_group = (unsigned)n;
+		else if (bit == K_3)
+			r->from_group = (unsigned)n;
+		else
+			r->duration_group = (unsigned)n;
+		return true;
+	}
+	if (!strcmp(key, "permission")) {
+		if (!seen_once(p, K_5, key))
+			return false;
+		r->perm = 0;
+		return for_each_item(p, v, key, add_route_perm, &r->perm);
+	}
+	return fail(p, "unknown key %s in [route %s]", key, r->name);
+}
+
 /* ---- sections ---- */
 
 /* Called when a section ends (a new header or the end of the file). */
@@ -524,6 +586,25 @@ finish_section(struct parser *p)
 		}
 		free(p->secret_file);
 		p->secret_file = NULL;
+	} else if (p->kind == SEC_ROUTE) {
+		struct route *r = &cfg->routes[cfg->nroutes - 1];
+		char msg[512];
+
+		p->line = r->line;
+		if (p->pattern == NULL)
+			ok = fail(p, "[route %s] needs pattern", r->name);
+		else if (r->stream_group == 0)
+			ok = fail(p, "[route %s] needs stream (a group number)", r->name);
+		else if (r->perm == 0)
+			ok = fail(p, "[route %s] needs permission", r->name);
+		else if (r->duration_group != 0 && r->from_group == 0)
+			ok = fail(p, "[route %s]: duration needs from", r->name);
+		else if (!route_compile(r, p->pattern, msg, sizeof(msg))) {
+			p->line = p->pattern_line;
+			ok = fail(p, "%s", msg);
+		}
+		free(p->pattern);
+		p->pattern = NULL;
 	} else if (p->kind == SEC_CLIENT) {
 		struct client *c = &cfg->clients[cfg->nclients - 1];
 
@@ -630,6 +711,25 @@ begin_stream(struct parser *p, const char *name, bool is_glob)
 }
 
 static bool
+begin_route(struct parser *p, const char *name)
+{
+	struct config *cfg = p->cfg;
+	struct route *r;
+	size_t i;
+
+	for (i = 0; i < cfg->nroutes; i++)
+		if (!strcmp(cfg->routes[i].name, name))
+			return fail(p, "duplicate section [route %s]", name);
+	if (!grow(p, (void **)&cfg->routes, cfg->nroutes, sizeof(*r)))
+		return false;
+	r = &cfg->routes[cfg->nroutes++];
+	memset(r, 0, sizeof(*r));
+	r->line = p->line;
+	r->name = strdup(name);
+	return r->name != NULL || fail(p, "out of memory");
+}
+
+static bool
 begin_section(struct parser *p, char *header)
 {
 	char *kind = header, *name;
@@ -653,7 +753,8 @@ begin_section(struct parser *p, char *header)
 		p->kind = SEC_SERVER;
 		return true;
 	}
-	if (strcmp(kind, "key") && strcmp(kind, "client") && strcmp(kind, "stream"))
+	if (strcmp(kind, "key") && strcmp(kind, "client") && strcmp(kind, "stream") &&
+	    strcmp(kind, "route"))
 		return fail(p, "unknown section [%s]", kind);
 	if (name == NULL || *name == '\0')
 		return fail(p, "[%s] needs a name", kind);
@@ -670,6 +771,10 @@ begin_section(struct parser *p, char *header)
 	if (!strcmp(kind, "key")) {
 		p->kind = SEC_KEY;
 		return begin_key(p, name);
+	}
+	if (!strcmp(kind, "route")) {
+		p->kind = SEC_ROUTE;
+		return begin_route(p, name);
 	}
 	p->kind = SEC_CLIENT;
 	return begin_client(p, name);
@@ -732,6 +837,7 @@ parse_line(struct parser *p, char *raw)
 	case SEC_KEY: return key_key(p, key, value);
 	case SEC_CLIENT: return client_key(p, key, value);
 	case SEC_STREAM: return stream_key(p, key, value);
+	case SEC_ROUTE: return route_key(p, key, value);
 	case SEC_NONE: break;
 	}
 	return fail(p, "key %s outside of any section", key);
@@ -798,6 +904,7 @@ config_load(const char *path, char *err, size_t errlen)
 	struct config *cfg = NULL;
 	char *line = NULL;
 	size_t cap = 0;
+	char msg[256];
 	ssize_t n;
 	FILE *fp = NULL;
 	bool ok = false;
@@ -840,11 +947,16 @@ config_load(const char *path, char *err, size_t errlen)
 	}
 	if (!finish_section(&p) || !check_whole(&p))
 		goto out;
+	if (!route_add_builtins(cfg, msg, sizeof(msg))) {
+		snprintf(err, errlen, "%s: built-in routes: %s", path, msg);
+		goto out;
+	}
 	ok = true;
 out:
 	if (fp != NULL)
 		fclose(fp);
 	free(p.secret_file);
+	free(p.pattern);
 	free(p.dir);
 	free(line);
 	if (!ok) {
@@ -880,6 +992,10 @@ config_free(struct config *cfg)
 	free(cfg->streams);
 	free(cfg->stream_index);
 	free(cfg->globs);
+	for (i = 0; i < cfg->nroutes; i++)
+		route_free(&cfg->routes[i]);
+	free(cfg->routes);
+	free(cfg->url_prefix);
 	free(cfg->issuer);
 	free(cfg->path);
 	free(cfg);

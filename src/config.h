@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "route.h"
+
 #define ST_NAME_MAX 128		/* SPEC 4: names are 1 to 128 characters */
 #define ST_DEFAULT_CONFIG "/etc/streamtoken/streamtoken.ini"
 
@@ -54,6 +56,7 @@ struct config {
 	size_t max_body;
 	size_t max_batch;
 	uint32_t leeway;		/* seconds of clock skew when checking exp */
+	char *url_prefix;		/* media URLs live under it; NULL = "/" */
 
 	struct key *keys;
 	size_t nkeys;
@@ -68,6 +71,9 @@ struct config {
 	size_t stream_index_size;	/* a power of two */
 	uint32_t *globs;		/* indexes of glob sections, in file order */
 	size_t nglobs;
+
+	struct route *routes;		/* [route] sections in file order, then built-ins */
+	size_t nroutes;
 };
 
 /*

@@ -59,6 +59,25 @@ log_request(const struct request *req, const char *method, const char *stream,
 }
 
 void
+log_check(const struct request *req, const char *mode, const char *stream,
+    const char *client, const char *reason)
+{
+	char when[32], s[ST_NAME_MAX + 1], c[ST_NAME_MAX + 1], line[512];
+	int n;
+
+	timestamp(when, sizeof(when));
+	safe_word(s, sizeof(s), stream);
+	safe_word(c, sizeof(c), client);
+	n = snprintf(line, sizeof(line),
+	    "%s streamtoken[%ld]: client=%s method=%s stream=%s status=%d "
+	    "reason=\"%s\" us=%ld\n", when, (long)getpid(), c, mode, s,
+	    req->status, reason, request_elapsed_us(req));
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+void
 log_msg(const char *fmt, ...)
 {
 	char line[1024];

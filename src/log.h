@@ -8,6 +8,10 @@
 void log_request(const struct request *req, const char *method,
     const char *stream, int rpc_code);
 
+/* A media request check: mode, stream, client (azp) and the reason in words. */
+void log_check(const struct request *req, const char *mode, const char *stream,
+    const char *client, const char *reason);
+
 /* A free-form line for start-up, reload and faults. */
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

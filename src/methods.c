@@ -1,8 +1,10 @@
 /* methods: the method table and the handlers it names. */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "methods.h"
 #include "token.h"
 #include "validate.h"
@@ -48,10 +50,130 @@ create_access_token(struct call *call)
 	return call->result->failed ? ST_ERR_INTERNAL : ST_OK;
 }
 
+static void
+append_claims(struct buf *b, const struct claims *c)
+{
+	buf_puts(b, "{\"sub\":");
+	buf_append_json_string(b, c->sub, strlen(c->sub));
+	buf_printf(b, ",\"iat\":%lld", (long long)c->iat);
+	if (c->has_exp)
+		buf_printf(b, ",\"exp\":%lld", (long long)c->exp);
+	buf_puts(b, ",\"jti\":");
+	buf_append_json_string(b, c->jti, strlen(c->jti));
+	buf_puts(b, ",\"azp\":");
+	buf_append_json_string(b, c->azp, strlen(c->azp));
+	buf_printf(b, ",\"live\":%s,\"dvr\":%s,\"copy\":%s",
+	    c->live ? "true" : "false", c->dvr ? "true" : "false",
+	    c->copy ? "true" : "false");
+	if (c->from != 0)
+		buf_printf(b, ",\"from\":%u", c->from);
+	if (c->to != 0)
+		buf_printf(b, ",\"to\":%u", c->to);
+	buf_puts(b, "}");
+}
+
+/* Reads Auth.VerifyToken's params: token (required) and url, named or positional. */
+static enum st_err
+read_verify_params(struct call *call, const char **token, const char **url)
+{
+	static const char *const names[] = {"token", "url"};
+	json_object *v[2] = {NULL, NULL};
+	size_t i;
+
+	if (json_object_is_type(call->params, json_type_array)) {
+		if (json_object_array_length(call->params) > 2) {
+			snprintf(call->perr.param, sizeof(call->perr.param), "params");
+			call->perr.reason = "at most 2 positional parameters";
+			return ST_ERR_INVALID_PARAMS;
+		}
+		for (i = 0; i < json_object_array_length(call->params); i++)
+			v[i] = json_object_array_get_idx(call->params, i);
+	} else if (call->params != NULL) {
+		json_object_object_foreach(call->params, key, val) {
+			for (i = 0; i < 2 && strcmp(key, names[i]) != 0; i++)
+				;
+			if (i == 2) {
+				snprintf(call->perr.param, sizeof(call->perr.param), "%.64s",
+				    key);
+				call->perr.reason = "unknown parameter";
+				return ST_ERR_INVALID_PARAMS;
+			}
+			v[i] = val;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		if (v[i] == NULL && i == 0) {
+			snprintf(call->perr.param, sizeof(call->perr.param), "token");
+			call->perr.reason = "is required";
+			return ST_ERR_INVALID_PARAMS;
+		}
+		if (v[i] != NULL && (!json_object_is_type(v[i], json_type_string) ||
+		    strlen(json_object_get_string(v[i])) !=
+		    (size_t)json_object_get_string_len(v[i]))) {
+			snprintf(call->perr.param, sizeof(call->perr.param), "%s",
+			    names[i]);
+			call->perr.reason = "must be a string";
+			return ST_ERR_INVALID_PARAMS;
+		}
+	}
+	*token = json_object_get_string(v[0]);
+	*url = v[1] != NULL ? json_object_get_string(v[1]) : NULL;
+	return ST_OK;
+}
+
+/* SPEC 7.3: tell a backend what a token grants, and whether it opens a URL. */
+static enum st_err
+verify_token(struct call *call)
+{
+	const struct config *cfg = call->req->cfg;
+	const char *token = NULL, *url = NULL, *reason;
+	struct check_result res;
+	bool valid, authentic;
+	enum st_err err;
+
+	err = read_verify_params(call, &token, &url);
+	if (err != ST_OK)
+		return err;
+	memset(&res, 0, sizeof(res));
+	if (url != NULL) {
+		check_decide(cfg, url, token, call->req->now, &res);
+		valid = res.status == 200;
+		reason = res.reason;
+		authentic = res.token_checked || res.token_status == TOKEN_EXPIRED ||
+		    res.token_status == TOKEN_NOT_YET_VALID;
+		if (res.routed)
+			memcpy(call->stream, res.match.stream, sizeof(call->stream));
+	} else {
+		res.token_status = token_verify(cfg, token, strlen(token),
+		    call->req->now, &res.claims);
+		valid = res.token_status == TOKEN_VALID;
+		reason = token_status_reason(res.token_status);
+		authentic = valid || res.token_status == TOKEN_EXPIRED ||
+		    res.token_status == TOKEN_NOT_YET_VALID;
+	}
+	buf_printf(call->result, "{\"valid\":%s,\"reason\":",
+	    valid ? "true" : "false");
+	buf_append_json_string(call->result, reason, strlen(reason));
+	if (url != NULL && res.routed) {
+		buf_puts(call->result, ",\"route\":");
+		buf_append_json_string(call->result, res.match.route->name,
+		    strlen(res.match.route->name));
+	}
+	buf_puts(call->result, ",\"claims\":");
+	/* Claims are shown only once the signature has proved them authentic. */
+	if (authentic && res.claims.sub[0] != '\0')
+		append_claims(call->result, &res.claims);
+	else
+		buf_puts(call->result, "null");
+	buf_puts(call->result, "}");
+	return call->result->failed ? ST_ERR_INTERNAL : ST_OK;
+}
+
 static const struct method method_table[] = {
 	{"Auth.CreateAccessToken", create_access_token, NEEDS_CLIENT},
 	/* The seed page's signature line and example use this name. */
 	{"Auth.CreateApiToken", create_access_token, NEEDS_CLIENT},
+	{"Auth.VerifyToken", verify_token, NEEDS_CLIENT},
 };
 
 const struct method *

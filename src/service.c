@@ -1,7 +1,10 @@
 /* service: runs the stages of SPEC 2 in order and answers every failure. */
 #include "autoconfig.h"
 
+#include <string.h>
+
 #include "auth.h"
+#include "check.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "respond.h"
@@ -15,8 +18,8 @@ fail_http(struct request *req, enum st_err err)
 	    st_err_info(err)->rpc_code);
 }
 
-void
-service_handle(struct request *req)
+static void
+issue(struct request *req)
 {
 	enum st_err err;
 
@@ -34,4 +37,18 @@ service_handle(struct request *req)
 	return;
 fail:
 	fail_http(req, err);
+}
+
+void
+service_handle(struct request *req)
+{
+	const char *role = request_param(req, "FCGI_ROLE");
+
+	/* SPEC 7: the FastCGI role, or a param only the web server can set. */
+	if (role != NULL && strcmp(role, "AUTHORIZER") == 0)
+		check_authorizer(req);
+	else if (check_is_subrequest(req))
+		check_subrequest(req);
+	else
+		issue(req);
 }

@@ -5,8 +5,10 @@
 #include "request.h"
 
 /*
- * HTTP checks → bearer authentication → body → JSON-RPC dispatch.
- * Leaves status, headers and body in req; never fails without an answer.
+ * Issuing: HTTP checks → bearer authentication → body → JSON-RPC dispatch.
+ * Checking: a FastCGI Authorizer request or an nginx auth_request
+ * sub-request gets 200, 401 or 403 (SPEC 7). Leaves status, headers and
+ * body in req; never fails without an answer.
  */
 void service_handle(struct request *req);
 

@@ -1,0 +1,231 @@
+/* check: SPEC 7 decision for media requests, and the two FastCGI ways to ask for it. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+#include "check.h"
+#include "log.h"
+
+static void
+decide(struct check_result *res, int status, const char *reason)
+{
+	res->status = status;
+	res->reason = reason;
+}
+
+/* Requested window inside the granted one; 0 is unbounded (SPEC 3). */
+static bool
+window_inside(const struct claims *c, const struct route_match *m)
+{
+	if (c->from != 0 && m->from < c->from)
+		return false;
+	if (c->to != 0 && m->to > c->to)
+		return false;
+	return true;
+}
+
+static bool
+hexval(char c, int *v)
+{
+	if (c >= '0' && c <= '9')
+		*v = c - '0';
+	else if (c >= 'a' && c <= 'f')
+		*v = c - 'a' + 10;
+	else if (c >= 'A' && c <= 'F')
+		*v = c - 'A' + 10;
+	else
+		return false;
+	return true;
+}
+
+/* The value of name=... in a query string, percent-decoded into out. */
+static bool
+query_param(const char *q, const char *name, char *out, size_t cap)
+{
+	size_t nlen = strlen(name), n = 0;
+	const char *p = q, *v;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			for (v = p + nlen + 1; *v != '\0' && *v != '&'; v++) {
+				int hi, lo;
+				char c = *v;
+
+				if (c == '%') {
+					if (!hexval(v[1], &hi) || !hexval(v[2], &lo))
+						return false;
+					c = (char)(hi << 4 | lo);
+					v += 2;
+				}
+				if (n + 1 >= cap || c == '\0')
+					return false;
+				out[n++] = c;
+			}
+			out[n] = '\0';
+			return n > 0;
+		}
+		p = strchr(p, '&');
+		if (p != NULL)
+			p++;
+	}
+	return false;
+}
+
+/* Checks a verified token against what the route asks for. */
+static void
+decide_grant(const struct check_result *in, struct check_result *res)
+{
+	const struct claims *c = &in->claims;
+	const struct route_match *m = &in->match;
+	unsigned granted = (c->live ? PERM_LIVE : 0) | (c->dvr ? PERM_DVR : 0) |
+	    (c->copy ? PERM_COPY : 0);
+
+	if (strcmp(c->sub, m->stream) != 0)
+		return decide(res, 403, "token is for another stream");
+	if ((granted & m->perm) == 0) {
+		if (m->perm == PERM_COPY)
+			return decide(res, 403, "token does not grant copy");
+		if (m->perm == PERM_DVR)
+			return decide(res, 403, "token does not grant dvr");
+		if (m->perm == PERM_LIVE)
+			return decide(res, 403, "token does not grant live");
+		return decide(res, 403, "token grants no permission this URL needs");
+	}
+	/* A live viewer fetches segments of now; only DVR access is windowed. */
+	if (m->has_window && !((m->perm & PERM_LIVE) && c->live) &&
+	    !window_inside(c, m))
+		return decide(res, 403, "requested time is outside the token's window");
+	decide(res, 200, "allowed");
+}
+
+void
+check_decide(const struct config *cfg, const char *uri, const char *token,
+    int64_t now, struct check_result *res)
+{
+	char path[ROUTE_PATH_MAX], tok[TOKEN_MAX_LEN + 1];
+	const char *query, *rest;
+	const struct stream *s;
+	size_t plen, prefix_len;
+
+	memset(res, 0, sizeof(*res));
+	if (uri == NULL || *uri == '\0')
+		return decide(res, 403, "no URL to check");
+	query = strchr(uri, '?');
+	plen = query != NULL ? (size_t)(query - uri) : strlen(uri);
+	if (!route_normalize(uri, plen, path, sizeof(path)))
+		return decide(res, 403, "URL path refused (encoding or traversal)");
+	if (route_take_path_token(path, tok, sizeof(tok)))
+		token = tok;
+	else if (query != NULL && query_param(query + 1, "token", tok, sizeof(tok)))
+		token = tok;
+	rest = path;
+	prefix_len = cfg->url_prefix != NULL ? strlen(cfg->url_prefix) : 0;
+	if (prefix_len > 0) {
+		if (strncmp(path, cfg->url_prefix, prefix_len) != 0 ||
+		    path[prefix_len] != '/')
+			return decide(res, 403, "URL outside url_prefix");
+		rest = path + prefix_len;
+	}
+	if (!route_match(cfg, rest, now, &res->match))
+		return decide(res, 403, "no route matches the URL");
+	res->routed = true;
+	s = config_find_stream(cfg, res->match.stream);
+	if (s == NULL)
+		return decide(res, 403, "stream not configured");
+	if (!s->is_private)
+		return decide(res, 200, "public stream");
+	if (token == NULL || *token == '\0')
+		return decide(res, 401, "no token");
+	res->token_status = token_verify(cfg, token, strlen(token), now,
+	    &res->claims);
+	if (res->token_status != TOKEN_VALID)
+		return decide(res, 401, token_status_reason(res->token_status));
+	res->token_checked = true;
+	decide_grant(res, res);
+}
+
+/* The streamtoken cookie, if the request carries one. */
+static const char *
+cookie_token(const char *cookies, char *out, size_t cap)
+{
+	const char *p = cookies;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncmp(p, "streamtoken=", 12) == 0) {
+			size_t n = strcspn(p + 12, "; ");
+			if (n == 0 || n >= cap)
+				return NULL;
+			memcpy(out, p + 12, n);
+			out[n] = '\0';
+			return out;
+		}
+		p = strchr(p, ';');
+	}
+	return NULL;
+}
+
+void
+check_request(struct request *req, const char *uri)
+{
+	char cookie[TOKEN_MAX_LEN + 1];
+	const char *token, *method;
+	struct check_result res;
+	size_t len;
+
+	token = auth_bearer_token(request_param(req, "HTTP_AUTHORIZATION"), &len);
+	if (token != NULL && len <= TOKEN_MAX_LEN) {
+		memcpy(cookie, token, len);
+		cookie[len] = '\0';
+		token = cookie;
+	} else {
+		token = cookie_token(request_param(req, "HTTP_COOKIE"), cookie,
+		    sizeof(cookie));
+	}
+	check_decide(req->cfg, uri, token, req->now, &res);
+	req->status = res.status;
+	buf_puts(&req->headers, "Cache-Control: no-store\r\n");
+	if (res.status == 401)
+		buf_puts(&req->headers,
+		    "WWW-Authenticate: Bearer realm=\"streamtoken\"\r\n");
+	if (res.status == 200 && res.token_checked) {
+		/* FastCGI 1.0 §6.3: Variable- headers reach what serves the file. */
+		buf_printf(&req->headers, "Variable-STREAMTOKEN_STREAM: %s\r\n"
+		    "Variable-STREAMTOKEN_CLIENT: %s\r\nVariable-STREAMTOKEN_JTI: %s\r\n",
+		    res.claims.sub, res.claims.azp, res.claims.jti);
+	}
+	method = request_param(req, "FCGI_ROLE");
+	log_check(req, method != NULL && !strcmp(method, "AUTHORIZER") ?
+	    "authorize" : "auth_request", res.routed ? res.match.stream : NULL,
+	    res.token_checked ? res.claims.azp : NULL, res.reason);
+}
+
+void
+check_authorizer(struct request *req)
+{
+	check_request(req, request_param(req, "REQUEST_URI"));
+}
+
+/* nginx sets this with fastcgi_param; clients cannot send a FastCGI param. */
+bool
+check_is_subrequest(const struct request *req)
+{
+	const char *mode = request_param(req, "STREAMTOKEN_MODE");
+
+	return mode != NULL && strcmp(mode, "verify") == 0;
+}
+
+void
+check_subrequest(struct request *req)
+{
+	const char *uri = request_param(req, "STREAMTOKEN_URI");
+
+	if (uri == NULL)
+		uri = request_param(req, "HTTP_X_ORIGINAL_URI");
+	if (uri == NULL)
+		uri = request_param(req, "REQUEST_URI");
+	check_request(req, uri);
+}

@@ -1,0 +1,39 @@
+/* check: may this media request be served? The verification decision of SPEC 7. */
+#ifndef ST_CHECK_H
+#define ST_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "request.h"
+#include "route.h"
+#include "token.h"
+
+struct check_result {
+	int status;			/* 200, 401 or 403 */
+	const char *reason;		/* why, in words; never the token */
+	struct route_match match;	/* valid when routed */
+	bool routed;
+	bool token_checked;		/* a token was verified (claims authentic) */
+	enum token_status token_status;
+	struct claims claims;
+};
+
+/*
+ * Decides for a request URI (path and optional query, raw as sent) and a
+ * token (NULL: none offered, except in the URI's path prefix or query).
+ */
+void check_decide(const struct config *cfg, const char *uri,
+    const char *token, int64_t now, struct check_result *res);
+
+/* The token of a request: path prefix, ?token=, Authorization: Bearer, cookie. */
+void check_request(struct request *req, const char *uri);
+
+/* FastCGI Authorizer role (lighttpd mode authorizer, Apache FcgidAccessChecker). */
+void check_authorizer(struct request *req);
+/* A responder request that is an nginx auth_request sub-request. */
+bool check_is_subrequest(const struct request *req);
+void check_subrequest(struct request *req);
+
+#endif
