@@ -3,7 +3,6 @@ real binary as a FastCGI application, hostile input included.  TAP output."""
 
 import json
 import os
-import signal
 import sys
 import time
 

@@ -114,7 +114,7 @@ def need_tools(*names):
         if shutil.which(n) is None:
             skip_all("%s not found on PATH" % n)
     try:
-        import jwt  # noqa: F401
+        import jwt  # noqa: F401 (only checking it is there)
     except ImportError:
         skip_all("python3-jwt not installed")
 
