@@ -1,0 +1,48 @@
+/*
+ * hello: the smallest useful libfcgi program, the baseline of scripts/bench.
+ *
+ * As a responder it reads the whole body and answers a fixed ~200-byte
+ * JSON-RPC result, with the headers streamtoken sends; as an authorizer
+ * (FCGI_ROLE=AUTHORIZER) it answers "Status: 200" and nothing else. What
+ * it costs is the cost of the path itself: web server, FastCGI, one process.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+static const char answer[] =
+    "Status: 200 OK\r\n"
+    "Content-Type: application/json\r\n"
+    "Cache-Control: no-store\r\n\r\n"
+    "{\"jsonrpc\":\"2.0\",\"result\":\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJzdWIiOiJoZWxsbyIsImlhdCI6MTcwMDAwMDAwMCwibGl2ZSI6dHJ1ZX0."
+    "aGVsbG8taGVsbG8taGVsbG8taGVsbG8taGVsbG8taGVsbG8\",\"id\":1}";
+
+static const char allow[] = "Status: 200 OK\r\n\r\n";
+
+int
+main(void)
+{
+	FCGX_Request req;
+	char buf[4096];
+	const char *role;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
+		return 1;
+	while (FCGX_Accept_r(&req) >= 0) {
+		role = FCGX_GetParam("FCGI_ROLE", req.envp);
+		if (role != NULL && strcmp(role, "AUTHORIZER") == 0) {
+			FCGX_PutStr(allow, (int)sizeof(allow) - 1, req.out);
+		} else {
+			while (FCGX_GetStr(buf, (int)sizeof(buf), req.in) > 0)
+				continue;
+			FCGX_PutStr(answer, (int)sizeof(answer) - 1, req.out);
+		}
+		FCGX_Finish_r(&req);
+	}
+	FCGX_Free(&req, 1);
+	return 0;
+}
