@@ -94,6 +94,28 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 void
+buf_append_u64(struct buf *b, uint64_t v)
+{
+	char tmp[20], *p = tmp + sizeof(tmp);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+buf_append_i64(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_append(b, "-", 1);
+		buf_append_u64(b, (uint64_t)0 - (uint64_t)v);
+		return;
+	}
+	buf_append_u64(b, (uint64_t)v);
+}
+
+void
 buf_append_json_string(struct buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *data;		/* NUL-terminated when len > 0 */
@@ -20,6 +21,9 @@ void buf_append(struct buf *b, const void *data, size_t len);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Appends a decimal integer, without printf's cost on the hot path. */
+void buf_append_u64(struct buf *b, uint64_t v);
+void buf_append_i64(struct buf *b, int64_t v);
 /* Appends s as a JSON string literal, quotes included (RFC 8259 §7). */
 void buf_append_json_string(struct buf *b, const char *s, size_t len);
 

@@ -583,6 +583,8 @@ finish_section(struct parser *p)
 		    &k->secret_len, msg, sizeof(msg))) {
 			p->line = p->secret_line;
 			ok = fail(p, "%s", msg);
+		} else if (!key_prepare(k)) {
+			ok = fail(p, "out of memory");
 		}
 		free(p->secret_file);
 		p->secret_file = NULL;
@@ -977,6 +979,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nkeys; i++) {
 		free(cfg->keys[i].name);
 		key_free_secret(cfg->keys[i].secret, cfg->keys[i].secret_len);
+		key_unprepare(&cfg->keys[i]);
 	}
 	for (i = 0; i < cfg->nclients; i++) {
 		free(cfg->clients[i].name);

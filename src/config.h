@@ -20,6 +20,8 @@ enum perm {
 
 enum key_alg { ALG_HS256, ALG_HS384, ALG_HS512 };
 
+struct key_hmac_state;
+
 struct key {
 	char *name;			/* the JWT kid */
 	enum key_alg alg;
@@ -27,6 +29,7 @@ struct key {
 	size_t secret_len;
 	bool sign;
 	unsigned line;
+	struct key_hmac_state *hmac;	/* precomputed, wiped when freed */
 };
 
 struct client {

@@ -9,10 +9,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * OpenSSL 3's EVP HMAC fetches an algorithm and allocates contexts on every
+ * call; the SHA-2 context structs (deprecated, still supported) let each key's
+ * padded inner and outer states be computed once and copied per MAC.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "keys.h"
 
@@ -99,6 +107,127 @@ key_free_secret(unsigned char *secret, size_t len)
 		OPENSSL_secure_clear_free(secret, KEY_SECRET_MAX + 3);
 }
 
+/* RFC 2104: H(K ^ opad, H(K ^ ipad, text)), with both keyed states precomputed. */
+struct key_hmac_state {
+	union {
+		SHA256_CTX s256;
+		SHA512_CTX s512;
+	} inner, outer;
+};
+
+static bool
+is_sha512_family(enum key_alg alg)
+{
+	return alg == ALG_HS384 || alg == ALG_HS512;
+}
+
+static void
+sha_init(enum key_alg alg, void *ctx)
+{
+	if (alg == ALG_HS256)
+		SHA256_Init(ctx);
+	else if (alg == ALG_HS384)
+		SHA384_Init(ctx);
+	else
+		SHA512_Init(ctx);
+}
+
+static void
+sha_update(enum key_alg alg, void *ctx, const void *data, size_t len)
+{
+	if (is_sha512_family(alg))
+		SHA512_Update(ctx, data, len);
+	else
+		SHA256_Update(ctx, data, len);
+}
+
+/* Returns the digest length. */
+static size_t
+sha_final(enum key_alg alg, void *ctx, unsigned char *md)
+{
+	if (alg == ALG_HS256) {
+		SHA256_Final(md, ctx);
+		return 32;
+	}
+	if (alg == ALG_HS384) {
+		SHA384_Final(md, ctx);
+		return 48;
+	}
+	SHA512_Final(md, ctx);
+	return 64;
+}
+
+bool
+key_prepare(struct key *key)
+{
+	unsigned char block[128], pad[128], digest[KEY_MAC_MAX];
+	size_t bs = is_sha512_family(key->alg) ? 128 : 64, i;
+	struct key_hmac_state *st;
+
+	st = OPENSSL_secure_zalloc(sizeof(*st));
+	if (st == NULL)
+		return false;
+	memset(block, 0, sizeof(block));
+	if (key->secret_len > bs) {
+		sha_init(key->alg, &st->inner);
+		sha_update(key->alg, &st->inner, key->secret, key->secret_len);
+		memcpy(block, digest, sha_final(key->alg, &st->inner, digest));
+	} else {
+		memcpy(block, key->secret, key->secret_len);
+	}
+	for (i = 0; i < bs; i++)
+		pad[i] = block[i] ^ 0x36;
+	sha_init(key->alg, &st->inner);
+	sha_update(key->alg, &st->inner, pad, bs);
+	for (i = 0; i < bs; i++)
+		pad[i] = block[i] ^ 0x5c;
+	sha_init(key->alg, &st->outer);
+	sha_update(key->alg, &st->outer, pad, bs);
+	OPENSSL_cleanse(block, sizeof(block));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(digest, sizeof(digest));
+	key_unprepare(key);
+	key->hmac = st;
+	return true;
+}
+
+void
+key_unprepare(struct key *key)
+{
+	if (key->hmac != NULL)
+		OPENSSL_secure_clear_free(key->hmac, sizeof(*key->hmac));
+	key->hmac = NULL;
+}
+
+static size_t
+prepared_hmac(const struct key *key, const void *data, size_t len,
+    unsigned char mac[KEY_MAC_MAX])
+{
+	struct key_hmac_state work;
+	unsigned char inner[KEY_MAC_MAX];
+	size_t n;
+
+	memcpy(&work.inner, &key->hmac->inner, sizeof(work.inner));
+	sha_update(key->alg, &work.inner, data, len);
+	n = sha_final(key->alg, &work.inner, inner);
+	memcpy(&work.outer, &key->hmac->outer, sizeof(work.outer));
+	sha_update(key->alg, &work.outer, inner, n);
+	n = sha_final(key->alg, &work.outer, mac);
+	OPENSSL_cleanse(&work, sizeof(work));
+	return n;
+}
+
+void
+key_sha256(const void *data, size_t len, unsigned char out[32])
+{
+	SHA256_CTX ctx;
+
+	SHA256_Init(&ctx);
+	SHA256_Update(&ctx, data, len);
+	SHA256_Final(out, &ctx);
+	OPENSSL_cleanse(&ctx, sizeof(ctx));
+}
+
 static const EVP_MD *
 alg_md(enum key_alg alg)
 {
@@ -116,6 +245,8 @@ key_hmac(const struct key *key, const void *data, size_t len,
 {
 	unsigned int mac_len = 0;
 
+	if (key->hmac != NULL)
+		return prepared_hmac(key, data, len, mac);
 	if (HMAC(alg_md(key->alg), key->secret, (int)key->secret_len, data, len,
 	    mac, &mac_len) == NULL)
 		return 0;

@@ -21,9 +21,19 @@ bool key_read_secret(const char *path, unsigned char **secret, size_t *len,
     char *err, size_t errlen);
 void key_free_secret(unsigned char *secret, size_t len);
 
+/*
+ * Precomputes the key's HMAC states so each MAC costs two digest copies;
+ * key_hmac works without it too (one-shot HMAC). key_unprepare wipes them.
+ */
+bool key_prepare(struct key *key);
+void key_unprepare(struct key *key);
+
 /* Computes the key's HMAC of data. Returns the MAC length, 0 on failure. */
 size_t key_hmac(const struct key *key, const void *data, size_t len,
     unsigned char mac[KEY_MAC_MAX]);
+
+/* SHA-256 without EVP's per-call fetch (bearer tokens are hashed per request). */
+void key_sha256(const void *data, size_t len, unsigned char out[32]);
 
 /* Fills out with n random bytes from OpenSSL's CSPRNG. */
 bool key_random(unsigned char *out, size_t n);

@@ -46,6 +46,8 @@ install_signals(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
+	/* A signal must not cut short the read of a request body. */
+	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = on_sighup;
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_sigterm;

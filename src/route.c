@@ -28,7 +28,7 @@ static const struct builtin {
 	{"live-dash", "^/" UID "/index\\.mpd$", 1, 0, 0, PERM_LIVE, false, false},
 	{"live-track-playlist", "^/" UID "/tracks-[A-Za-z0-9]+/(index|mono)\\.m3u8$", 1, 0, 0, PERM_LIVE, false, false},
 	{"dvr-playlist", "^/" UID "/(index|mono|video)-([0-9]{1,10})-([0-9]{1,10})\\.m3u8$", 1, 3, 4, PERM_DVR, false, false},
-	{"dvr-track-playlist", "^/" UID "/tracks-[A-Za-z0-9]+/(index|mono)-([0-9]{1,10})-([0-9]{1,10})\\.m3u8$", 1, 2, 3, PERM_DVR, false, false},
+	{"dvr-track-playlist", "^/" UID "/tracks-[A-Za-z0-9]+/(index|mono)-([0-9]{1,10})-([0-9]{1,10})\\.m3u8$", 1, 3, 4, PERM_DVR, false, false},
 	{"dvr-timeshift", "^/" UID "/timeshift_abs-([0-9]{1,10})\\.m3u8$", 1, 2, 0, PERM_DVR, true, false},
 	{"download", "^/" UID "/archive-([0-9]{1,10})-([0-9]{1,10})\\.(mp4|ts)$", 1, 2, 3, PERM_COPY, false, false},
 	{"segment", "^/" UID "/([A-Za-z0-9._~-]+/)*[A-Za-z0-9._~-]+\\.(ts|m4s|mp4|m4v|m4a|aac|vtt|webvtt|jpg)$", 1, 0, 0, PERM_LIVE | PERM_DVR, false, true},
@@ -276,7 +276,9 @@ route_match(const struct config *cfg, const char *path, int64_t now,
 		uint32_t dur = 0;
 		size_t len;
 
-		if (regexec(&r->re, path, 16, g, 0) != 0)
+		/* A route names the whole path, anchored or not in its pattern. */
+		if (regexec(&r->re, path, 16, g, 0) != 0 || g[0].rm_so != 0 ||
+		    (size_t)g[0].rm_eo != strlen(path))
 			continue;
 		s = &g[r->stream_group];
 		if (r->stream_group == 0 || s->rm_so < 0)

@@ -88,7 +88,9 @@ base64url_decode(const char *in, size_t len, unsigned char *out,
 static void
 append_bool_claim(struct buf *b, const char *name, bool v)
 {
-	buf_printf(b, ",\"%s\":%s", name, v ? "true" : "false");
+	buf_append(b, ",\"", 2);
+	buf_puts(b, name);
+	buf_puts(b, v ? "\":true" : "\":false");
 }
 
 /* The payload, in a fixed order; names are restricted so only iss needs escaping. */
@@ -97,10 +99,15 @@ encode_claims(struct buf *b, const char *issuer, const struct claims *c)
 {
 	buf_puts(b, "{\"sub\":");
 	buf_append_json_string(b, c->sub, strlen(c->sub));
-	buf_printf(b, ",\"iat\":%lld", (long long)c->iat);
-	if (c->has_exp)
-		buf_printf(b, ",\"exp\":%lld", (long long)c->exp);
-	buf_printf(b, ",\"jti\":\"%s\"", c->jti);
+	buf_puts(b, ",\"iat\":");
+	buf_append_i64(b, c->iat);
+	if (c->has_exp) {
+		buf_puts(b, ",\"exp\":");
+		buf_append_i64(b, c->exp);
+	}
+	buf_puts(b, ",\"jti\":\"");
+	buf_puts(b, c->jti);
+	buf_puts(b, "\"");
 	if (issuer != NULL) {
 		buf_puts(b, ",\"iss\":");
 		buf_append_json_string(b, issuer, strlen(issuer));
@@ -110,11 +117,36 @@ encode_claims(struct buf *b, const char *issuer, const struct claims *c)
 	append_bool_claim(b, "live", c->live);
 	append_bool_claim(b, "dvr", c->dvr);
 	append_bool_claim(b, "copy", c->copy);
-	if (c->from != 0)
-		buf_printf(b, ",\"from\":%u", c->from);
-	if (c->to != 0)
-		buf_printf(b, ",\"to\":%u", c->to);
+	if (c->from != 0) {
+		buf_puts(b, ",\"from\":");
+		buf_append_u64(b, c->from);
+	}
+	if (c->to != 0) {
+		buf_puts(b, ",\"to\":");
+		buf_append_u64(b, c->to);
+	}
 	buf_puts(b, "}");
+}
+
+/*
+ * jti values are public, so CSPRNG output may be drawn in blocks: one
+ * RAND_bytes call per 64 tokens instead of one per token.
+ */
+static bool
+random_jti_bytes(unsigned char out[TOKEN_JTI_BYTES])
+{
+	static unsigned char pool[TOKEN_JTI_BYTES * 64];
+	static size_t left;
+
+	if (left < TOKEN_JTI_BYTES) {
+		if (!key_random(pool, sizeof(pool)))
+			return false;
+		left = sizeof(pool);
+	}
+	left -= TOKEN_JTI_BYTES;
+	memcpy(out, pool + left, TOKEN_JTI_BYTES);
+	OPENSSL_cleanse(pool + left, TOKEN_JTI_BYTES);	/* never handed out twice */
+	return true;
 }
 
 static bool
@@ -125,7 +157,7 @@ draw_jti(struct claims *c)
 	bool ok = false;
 
 	buf_init(&b);
-	if (!key_random(raw, sizeof(raw)))
+	if (!random_jti_bytes(raw))
 		goto out;
 	base64url_encode(&b, raw, sizeof(raw));
 	if (b.failed || b.len >= sizeof(c->jti))
@@ -149,8 +181,11 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 	buf_init(&json);
 	if (!draw_jti(c))
 		goto out;
-	buf_printf(&json, "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
-	    config_alg_name(key->alg), key->name);
+	buf_puts(&json, "{\"alg\":\"");
+	buf_puts(&json, config_alg_name(key->alg));
+	buf_puts(&json, "\",\"typ\":\"JWT\",\"kid\":\"");
+	buf_puts(&json, key->name);	/* a name: no JSON escaping needed */
+	buf_puts(&json, "\"}");
 	base64url_encode(out, json.data, json.len);
 	buf_append(out, ".", 1);
 	buf_reset(&json);
