@@ -28,7 +28,8 @@ void
 cli_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: streamtoken [-c FILE]                 serve (FastCGI on stdin, or one CGI request)\n"
+	    "usage: streamtoken [-c FILE] [-u USER]       serve (FastCGI on stdin, or one CGI request);\n"
+	    "                                             -u: switch to USER once the keys are read\n"
 	    "       streamtoken check-config [-c FILE]    validate the configuration and summarise it\n"
 	    "       streamtoken gen-secret [-o FILE]      print (or write, mode 0600) a new key secret\n"
 	    "       streamtoken gen-client NAME           print a new API token and its [client] section\n"

@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -169,18 +172,69 @@ serve_cgi(const struct config *cfg)
 	return ok && fflush(stdout) == 0 ? 0 : 1;
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define ST_ASAN 1
+#endif
+
+/* Secrets live in this process: no core dumps, no ptrace by other processes. */
+static void
+keep_secrets_out_of_dumps(void)
+{
+#ifndef ST_ASAN
+	/* LeakSanitizer must ptrace this process, so sanitizer builds skip it. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+/* After the keys are read: root is needed for nothing else. */
+static bool
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (user == NULL)
+		return true;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		fprintf(stderr, "streamtoken: -u %s: no such user\n", user);
+		return false;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "streamtoken: -u %s: cannot switch user: %s\n", user,
+		    strerror(errno));
+		return false;
+	}
+	/* Make sure there is no way back. */
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		fprintf(stderr, "streamtoken: -u %s: root could be regained\n", user);
+		return false;
+	}
+	return true;
+}
+
 static int
-serve(const char *opt_path)
+serve(const char *opt_path, const char *user)
 {
 	const char *path = config_default_path(opt_path);
 	struct config *cfg;
 	char err[1024];
 	int status;
 
+	keep_secrets_out_of_dumps();
 	/* Nothing is served on a bad configuration. */
 	cfg = config_load(path, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (!drop_privileges(user)) {
+		config_free(cfg);
 		return 1;
 	}
 	if (!FCGX_IsCGI()) {
@@ -202,11 +256,12 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
+		{"user", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *path = NULL;
+	const char *path = NULL, *user = NULL;
 	int c, status;
 
 	if (argc > 1 && argv[1][0] != '-') {
@@ -217,10 +272,13 @@ main(int argc, char **argv)
 		cli_usage(stderr);
 		return 2;
 	}
-	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:u:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			path = optarg;
+			break;
+		case 'u':
+			user = optarg;
 			break;
 		case 'h':
 			cli_usage(stdout);
@@ -237,5 +295,5 @@ main(int argc, char **argv)
 		cli_usage(stderr);
 		return 2;
 	}
-	return serve(path);
+	return serve(path, user);
 }

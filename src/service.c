@@ -1,6 +1,7 @@
 /* service: runs the stages of SPEC 2 in order and answers every failure. */
 #include "autoconfig.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "auth.h"
@@ -10,10 +11,40 @@
 #include "respond.h"
 #include "service.h"
 
+#define AUTH_FAIL_LOGS_PER_SECOND 10
+
+/*
+ * Someone guessing bearer tokens must not flood the error log: failed
+ * authentications are logged at a bounded rate, the rest counted.
+ */
+static bool
+auth_failure_may_log(int64_t now)
+{
+	static int64_t second;
+	static unsigned logged, suppressed;
+
+	if (now != second) {
+		if (suppressed > 0)
+			log_msg("%u more failed bearer authentications not logged",
+			    suppressed);
+		second = now;
+		logged = suppressed = 0;
+	}
+	if (logged < AUTH_FAIL_LOGS_PER_SECOND) {
+		logged++;
+		return true;
+	}
+	suppressed++;
+	return false;
+}
+
 static void
 fail_http(struct request *req, enum st_err err)
 {
 	respond_http_error(req, err);
+	if ((err == ST_ERR_NO_CREDENTIALS || err == ST_ERR_BAD_CREDENTIALS) &&
+	    !auth_failure_may_log(req->now))
+		return;
 	log_request(req, request_param(req, "REQUEST_METHOD"), NULL,
 	    st_err_info(err)->rpc_code);
 }
