@@ -333,13 +333,10 @@ for name, body, code, id in [
          '"params":{"stream":"cam-1"},"id":11}', -32601, 11)]:
     t.case(name, env_err(body, code, id))
 
-BUG_SCALAR = ("bug: a bare JSON number/true/null body is valid JSON but gets "
-              "-32700, json_tokener_parse_ex never sees the end of the value "
-              "(src/jsonrpc.c parse_body)")
-t.case("rpc_request_bare_number_-32600", env_err("42", -32600),
-       todo=BUG_SCALAR)
-t.case("rpc_request_bare_true_-32600", env_err("true", -32600),
-       todo=BUG_SCALAR)
+# Regression: a bare JSON scalar used to get -32700 (the tokener never saw
+# the end of the number).
+t.case("rpc_request_bare_number_-32600", env_err("42", -32600))
+t.case("rpc_request_bare_true_-32600", env_err("true", -32600))
 t.case("rpc_request_bare_number_trailing_space_-32600",
        env_err("42 ", -32600))
 
@@ -780,33 +777,28 @@ for name, fn in [
         ("after_hostile_same_pid_still_serves", same_process_still_serves)]:
     t.case(name, fn)
 
-BUG_UTF8 = ("bug: json-c JSON_TOKENER_VALIDATE_UTF8 lets overlong forms, "
-            "UTF-8 surrogates and code points above U+10FFFF through; "
-            "invalid UTF-8 must be -32700")
+# Regression: json-c's UTF-8 check let overlong forms, UTF-8 surrogates and
+# code points above U+10FFFF through.
 for name, seq in [("overlong", b"\xc0\xaf"), ("surrogate", b"\xed\xa0\x80"),
                   ("above_10FFFF", b"\xf4\x90\x80\x80")]:
     t.case("hostile_invalid_utf8_" + name + "_-32700",
-           hostile(b'{"jsonrpc":"2.0","method":"' + seq + b'","id":1}'),
-           todo=BUG_UTF8)
+           hostile(b'{"jsonrpc":"2.0","method":"' + seq + b'","id":1}'))
 
-BUG_NAN = ("bug: json-c accepts NaN/Infinity literals even with "
-           "JSON_TOKENER_STRICT; they are not JSON (-32700 expected)")
+# Regression: json-c accepted NaN/Infinity even with JSON_TOKENER_STRICT.
 for lit in ("NaN", "Infinity", "-Infinity"):
     t.case("hostile_%s_ttl_-32700" % lit,
            hostile('{"jsonrpc":"2.0","method":"Auth.CreateAccessToken",'
-                   '"params":{"stream":"cam-1","ttl":%s},"id":1}' % lit),
-           todo=BUG_NAN)
+                   '"params":{"stream":"cam-1","ttl":%s},"id":1}' % lit))
 
 
 def nan_id_response_is_json():
     r = rpc('{"jsonrpc":"2.0","method":"Auth.Nope","id":NaN}')
     still_alive(r)
     r.json()  # raises on "id":NaN, which no JSON parser has to accept
+    expect_error(r, 400, -32700)
 
 
-t.case("hostile_NaN_id_response_is_valid_json", nan_id_response_is_json,
-       todo="bug: id NaN is echoed as \"id\":NaN, the response body is not "
-       "JSON (src/jsonrpc.c id_json/valid_id accept a json-c double NaN)")
+t.case("hostile_NaN_id_response_is_valid_json", nan_id_response_is_json)
 t.case("after_hostile_same_pid_still_serves_again", same_process_still_serves)
 
 # ------------------------------------------------------------- overall --
