@@ -11,13 +11,19 @@
 
 /* RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
 static bool
+is_b64token_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~' || c == '+' || c == '/';
+}
+
+static bool
 is_b64token(const char *s, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len && (strchr("-._~+/", s[i]) != NULL ||
-	    (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-	    (s[i] >= '0' && s[i] <= '9')) && s[i] != '\0')
+	while (i < len && is_b64token_char((unsigned char)s[i]))
 		i++;
 	if (i == 0)
 		return false;

@@ -24,6 +24,17 @@ struct outcome {
  * only JSON's own characters may appear: json-c would accept NaN and
  * Infinity, which are not JSON and cannot be echoed back as JSON.
  */
+static const bool json_outside_string[128] = {
+	['{'] = true, ['}'] = true, ['['] = true, [']'] = true, [','] = true,
+	[':'] = true, [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true,
+	['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
+	['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+	['+'] = true, ['-'] = true, ['.'] = true, ['e'] = true, ['E'] = true,
+	/* the letters of true, false and null */
+	['t'] = true, ['r'] = true, ['u'] = true, ['f'] = true, ['a'] = true,
+	['l'] = true, ['s'] = true, ['n'] = true,
+};
+
 static bool
 body_is_json_text(const unsigned char *p, size_t len)
 {
@@ -41,8 +52,7 @@ body_is_json_text(const unsigned char *p, size_t len)
 					in_string = false;
 			} else if (c == '"') {
 				in_string = true;
-			} else if (strchr("{}[],: \t\r\n0123456789+-.eEtrufalsn", (int)c) == NULL
-			    || c == 0) {
+			} else if (!json_outside_string[c]) {
 				return false;
 			}
 			i++;

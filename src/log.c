@@ -27,14 +27,23 @@ safe_word(char *dst, size_t cap, const char *src)
 	dst[i] = '\0';
 }
 
+/* Formatted once per second: a busy process logs many lines per second. */
 static size_t
 timestamp(char *dst, size_t cap)
 {
-	struct tm tm;
+	static char cached[32];
+	static size_t cached_len;
+	static time_t cached_at = -1;
 	time_t now = time(NULL);
+	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	return strftime(dst, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (now != cached_at) {
+		gmtime_r(&now, &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cached_at = now;
+	}
+	snprintf(dst, cap, "%s", cached);
+	return cached_len < cap ? cached_len : cap - 1;
 }
 
 void
