@@ -8,6 +8,7 @@ STREAMTOKEN (the built binary), TOP_SRCDIR and TOP_BUILDDIR; tools (cgi-fcgi,
 lighttpd, curl) are found on PATH.  Standard library and python3-jwt only.
 """
 
+import atexit
 import base64
 import hashlib
 import json
@@ -172,6 +173,8 @@ class Sandbox:
         self.logs = []          # every file the program's stderr went to
         self.servers = []
         self.extra_output = []  # stderr of CLI runs, scanned for sanitizers
+        # A script that dies half-way must not leave servers or files.
+        atexit.register(self.cleanup)
 
     def path(self, name):
         return os.path.join(self.dir, name)
