@@ -252,6 +252,17 @@ def run_cases(t, site, app):
     t.case("subrequest_request_uri_fallback",
            lambda: subrequest({"REQUEST_URI": "/cam-1/seg-1.ts?token=" +
                                live}, 200))
+    # nginx's stock fastcgi_params send REQUEST_URI = $request_uri, the
+    # original URI even in the auth_request sub-request. A client's own
+    # "X-Original-URI" header arrives as HTTP_X_ORIGINAL_URI and must not
+    # choose which URL is checked.
+    t.case("subrequest_client_x_original_uri_cannot_override_request_uri",
+           lambda: subrequest({"REQUEST_URI": "/cam-1/seg-1.ts",
+                               "HTTP_X_ORIGINAL_URI": "/lobby/seg-1.ts"},
+                              401),
+           todo="bug: src/check.c check_subrequest prefers the client "
+           "header HTTP_X_ORIGINAL_URI over REQUEST_URI when "
+           "STREAMTOKEN_URI is unset: a private file opens as public")
     t.case("subrequest_expired_401",
            lambda: subrequest({"STREAMTOKEN_URI": "/cam-1/seg-1.ts?token=" +
                                expired}, 401))
