@@ -53,6 +53,7 @@ static double opt_seconds = 0.3;
 static long opt_iterations;		/* 0: calibrate to opt_seconds */
 static const char *opt_only;		/* NULL: every benchmark */
 static bool opt_quick;
+static long opt_streams = 10;		/* streams of the issue/decide/authorize config */
 
 static char tmpdir[PATH_MAX];
 static int saved_stderr = -1;
@@ -370,43 +371,67 @@ run_job(const struct job *j, long n)
 		loop_decide(j->cfg, j->uri, j->token, j->now, n);
 }
 
-/* Median ns/op of opt_runs runs of about opt_seconds each. */
+static long
+calibrate(const struct job *j)
+{
+	double t;
+	long n;
+
+	if (opt_iterations > 0)
+		return opt_iterations;
+	/* Warm up and calibrate: double until a batch takes 20 ms. */
+	for (n = 64;; n *= 2) {
+		t = now_sec();
+		run_job(j, n);
+		t = now_sec() - t;
+		if (t > 0.02)
+			break;
+	}
+	return (long)((double)n * opt_seconds / t) + 1;
+}
+
+/*
+ * Median ns/op of opt_runs runs of about opt_seconds each. With several
+ * jobs the runs alternate (a b a b ...), so that drift on a busy machine
+ * hits each of them alike.
+ */
+static void
+measure_jobs(const char *const *names, const struct job *jobs, int njobs)
+{
+	double ns[4][RUNS_MAX], t;
+	long n[4];
+	int r, k;
+
+	quiet_stderr(true);
+	for (k = 0; k < njobs; k++)
+		n[k] = calibrate(&jobs[k]);
+	for (r = 0; r < opt_runs; r++)
+		for (k = 0; k < njobs; k++) {
+			t = now_sec();
+			run_job(&jobs[k], n[k]);
+			ns[k][r] = (now_sec() - t) * 1e9 / (double)n[k];
+		}
+	quiet_stderr(false);
+	for (k = 0; k < njobs; k++) {
+		struct result *res = &results[nresults++];
+
+		res->name = names[k];
+		res->iterations = n[k];
+		res->ns_min = res->ns_max = ns[k][0];
+		for (r = 1; r < opt_runs; r++) {
+			if (ns[k][r] < res->ns_min)
+				res->ns_min = ns[k][r];
+			if (ns[k][r] > res->ns_max)
+				res->ns_max = ns[k][r];
+		}
+		res->ns_op = median(ns[k], opt_runs);
+	}
+}
+
 static void
 measure(const char *name, const struct job *j)
 {
-	double ns[RUNS_MAX], t;
-	long n = opt_iterations;
-	int r;
-	struct result *res = &results[nresults++];
-
-	quiet_stderr(true);
-	if (n <= 0) {
-		/* Warm up and calibrate: double until a batch takes 20 ms. */
-		for (n = 64;; n *= 2) {
-			t = now_sec();
-			run_job(j, n);
-			t = now_sec() - t;
-			if (t > 0.02)
-				break;
-		}
-		n = (long)((double)n * opt_seconds / t) + 1;
-	}
-	for (r = 0; r < opt_runs; r++) {
-		t = now_sec();
-		run_job(j, n);
-		ns[r] = (now_sec() - t) * 1e9 / (double)n;
-	}
-	quiet_stderr(false);
-	res->name = name;
-	res->iterations = n;
-	res->ns_min = res->ns_max = ns[0];
-	for (r = 1; r < opt_runs; r++) {
-		if (ns[r] < res->ns_min)
-			res->ns_min = ns[r];
-		if (ns[r] > res->ns_max)
-			res->ns_max = ns[r];
-	}
-	res->ns_op = median(ns, opt_runs);
+	measure_jobs(&name, j, 1);
 }
 
 static void
@@ -574,9 +599,13 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: bench [--quick] [--runs N] [--seconds S] [-n ITERATIONS]\n"
-	    "             [--only issue|authorize|decide|scale|load]\n"
+	    "             [--only issue|authorize|decide|scale|load] [--streams N]\n"
 	    "In-process figures of the issuing pipeline, the verification\n"
-	    "decision and config_load; median of --runs runs (default 5).\n");
+	    "decision and config_load; median of --runs runs (default 5).\n"
+	    "--streams N: the configuration of issue, decide and authorize\n"
+	    "(default 10). Instruction counts on a busy machine:\n"
+	    "  valgrind --tool=callgrind --toggle-collect=loop_issue \\\n"
+	    "      bench/bench --only issue -n 20000 --runs 1 [--streams 100000]\n");
 }
 
 static void
@@ -595,18 +624,20 @@ main(int argc, char **argv)
 		{"seconds", required_argument, NULL, 's'},
 		{"iterations", required_argument, NULL, 'n'},
 		{"only", required_argument, NULL, 'o'},
+		{"streams", required_argument, NULL, 'S'},
 		{"load-child", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	static const long sizes[] = {10, 10000, 100000};
-	char path10[PATH_MAX], path_big[PATH_MAX], name[64], uri[256];
+	char path10[PATH_MAX], path_big[PATH_MAX], path_main[PATH_MAX];
+	char name[64], uri[256], label[96];
 	const char *tmp, *self = "/proc/self/exe";
-	struct issue_case small, big, authz;
-	struct config *cfg10, *cfg_big = NULL;
+	struct issue_case small, big, authz, main_case;
+	struct config *cfg10, *cfg_big = NULL, *cfg;
 	struct job job;
 	char *token;
-	int c, i;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -626,6 +657,11 @@ main(int argc, char **argv)
 			break;
 		case 'o':
 			opt_only = optarg;
+			break;
+		case 'S':
+			opt_streams = atol(optarg);
+			if (opt_streams < 1 || opt_streams > 1000000)
+				die("--streams must be 1 to 1000000");
 			break;
 		case 'L':
 			return load_child(optarg);
@@ -662,19 +698,30 @@ main(int argc, char **argv)
 	stream_name(name, sizeof(name), 9);
 	issue_case_init(&small, name);
 
-	if (wanted("issue") || wanted("scale")) {
-		issue_token(cfg10, &small);
-		job = (struct job){K_ISSUE, cfg10, &small.fake, NULL, NULL, 0};
-		measure("issue: service_handle+respond_write (10)", &job);
+	free(issue_token(cfg10, &small));	/* checks the answer first */
+	cfg = cfg10;
+	issue_case_init(&main_case, name);
+	if (opt_streams != 10) {
+		make_config(opt_streams, path_main, sizeof(path_main));
+		cfg = load_or_die(path_main);
+		stream_name(name, sizeof(name), opt_streams - 1);
+		issue_case_init(&main_case, name);
+		free(issue_token(cfg, &main_case));
+	}
+	if (wanted("issue")) {
+		snprintf(label, sizeof(label), "issue: service_handle+respond_write (%ld)",
+		    opt_streams);
+		job = (struct job){K_ISSUE, cfg, &main_case.fake, NULL, NULL, 0};
+		measure(label, &job);
 		print_row(&results[nresults - 1]);
 	}
 
 	if (wanted("decide") || wanted("authorize")) {
-		token = issue_token(cfg10, &small);
+		token = issue_token(cfg, &main_case);
 		snprintf(uri, sizeof(uri), "/%s/index.m3u8", name);
 		{
 			struct check_result res;
-			check_decide(cfg10, uri, token, (int64_t)time(NULL), &res);
+			check_decide(cfg, uri, token, (int64_t)time(NULL), &res);
 			if (res.status != 200) {
 				fprintf(stderr, "bench: check_decide: %d %s\n",
 				    res.status, res.reason ? res.reason : "");
@@ -682,7 +729,7 @@ main(int argc, char **argv)
 			}
 		}
 		if (wanted("decide")) {
-			job = (struct job){K_DECIDE, cfg10, NULL, uri, token,
+			job = (struct job){K_DECIDE, cfg, NULL, uri, token,
 			    (int64_t)time(NULL)};
 			measure("decide: check_decide (URL + token)", &job);
 			print_row(&results[nresults - 1]);
@@ -708,10 +755,10 @@ main(int argc, char **argv)
 			authz.fake.params = p;
 			authz.fake.body = "";
 			quiet_stderr(true);
-			one_request(cfg10, &authz.fake);
+			one_request(cfg, &authz.fake);
 			quiet_stderr(false);
 			expect_status("authorizer", 200);
-			job = (struct job){K_ISSUE, cfg10, &authz.fake, NULL, NULL, 0};
+			job = (struct job){K_ISSUE, cfg, &authz.fake, NULL, NULL, 0};
 			measure("authorize: service_handle (AUTHORIZER role)", &job);
 			print_row(&results[nresults - 1]);
 		}
@@ -723,13 +770,19 @@ main(int argc, char **argv)
 		cfg_big = load_or_die(path_big);
 		stream_name(name, sizeof(name), 99999);
 		issue_case_init(&big, name);
-		issue_token(cfg_big, &big);
-		/* Interleave the two so that drift on a busy machine hits both. */
-		for (i = 0; i < 2; i++) {
-			job = (struct job){K_ISSUE, i ? cfg_big : cfg10,
-			    i ? &big.fake : &small.fake, NULL, NULL, 0};
-			measure(i ? "scale: issue, 100,000 streams" :
-			    "scale: issue, 10 streams", &job);
+		free(issue_token(cfg_big, &big));
+		{
+			/* Alternating runs, so that drift on a busy machine hits both. */
+			static const char *const names[] = {
+				"scale: issue, 10 streams",
+				"scale: issue, 100,000 streams"
+			};
+			struct job jobs[2] = {
+				{K_ISSUE, cfg10, &small.fake, NULL, NULL, 0},
+				{K_ISSUE, cfg_big, &big.fake, NULL, NULL, 0}
+			};
+			measure_jobs(names, jobs, 2);
+			print_row(&results[nresults - 2]);
 			print_row(&results[nresults - 1]);
 		}
 		printf("  %-44s %11.1f%%\n", "scale: 100,000 vs 10 streams, cost",
@@ -737,6 +790,8 @@ main(int argc, char **argv)
 		    1) * 100);
 		config_free(cfg_big);
 	}
+	if (cfg != cfg10)
+		config_free(cfg);
 	config_free(cfg10);
 
 	if (wanted("load"))
