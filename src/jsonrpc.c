@@ -2,11 +2,11 @@
 #include "autoconfig.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "json.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "methods.h"
@@ -17,117 +17,6 @@ struct outcome {
 	enum st_err err;
 	bool responded;			/* false for a notification */
 };
-
-/*
- * RFC 8259 §8.1 and RFC 3629: the body must be strict UTF-8 (no overlong
- * forms, surrogates or code points above U+10FFFF), and outside strings
- * only JSON's own characters may appear: json-c would accept NaN and
- * Infinity, which are not JSON and cannot be echoed back as JSON.
- */
-static const bool json_outside_string[128] = {
-	['{'] = true, ['}'] = true, ['['] = true, [']'] = true, [','] = true,
-	[':'] = true, [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true,
-	['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
-	['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
-	['+'] = true, ['-'] = true, ['.'] = true, ['e'] = true, ['E'] = true,
-	/* the letters of true, false and null */
-	['t'] = true, ['r'] = true, ['u'] = true, ['f'] = true, ['a'] = true,
-	['l'] = true, ['s'] = true, ['n'] = true,
-};
-
-static bool
-body_is_json_text(const unsigned char *p, size_t len)
-{
-	bool in_string = false;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = p[i];
-
-		if (c < 0x80) {
-			if (in_string) {
-				if (c == '\\')
-					i++;	/* the escaped character is ASCII or invalid anyway */
-				else if (c == '"')
-					in_string = false;
-			} else if (c == '"') {
-				in_string = true;
-			} else if (!json_outside_string[c]) {
-				return false;
-			}
-			i++;
-			continue;
-		}
-		if (!in_string)
-			return false;
-		if (c >= 0xc2 && c <= 0xdf) {
-			if (i + 1 >= len || (p[i + 1] & 0xc0) != 0x80)
-				return false;
-			i += 2;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			unsigned lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-			if (i + 2 >= len || p[i + 1] < lo || p[i + 1] > hi ||
-			    (p[i + 2] & 0xc0) != 0x80)
-				return false;
-			i += 3;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-			if (i + 3 >= len || p[i + 1] < lo || p[i + 1] > hi ||
-			    (p[i + 2] & 0xc0) != 0x80 || (p[i + 3] & 0xc0) != 0x80)
-				return false;
-			i += 4;
-		} else {
-			return false;
-		}
-	}
-	return !in_string;
-}
-
-static bool
-only_whitespace(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-			return false;
-	return true;
-}
-
-/* One tokener per process, reset per body: it holds no request data between uses. */
-static json_tokener *body_tokener;
-
-static json_object *
-parse_body(const char *body, size_t len)
-{
-	json_object *root;
-
-	if (len >= INT32_MAX || !body_is_json_text((const unsigned char *)body, len))
-		return NULL;
-	if (body_tokener == NULL) {
-		body_tokener = json_tokener_new_ex(JSONRPC_MAX_DEPTH);
-		if (body_tokener == NULL)
-			return NULL;
-		json_tokener_set_flags(body_tokener,
-		    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	}
-	json_tokener_reset(body_tokener);
-	/*
-	 * The body's terminating NUL (request_read_body adds it) is passed too:
-	 * it ends a bare top-level number, which json-c would otherwise wait on.
-	 */
-	root = json_tokener_parse_ex(body_tokener, body, (int)len + 1);
-	if (root != NULL &&
-	    (json_tokener_get_error(body_tokener) != json_tokener_success ||
-	    json_tokener_get_parse_end(body_tokener) > len ||
-	    !only_whitespace(body + json_tokener_get_parse_end(body_tokener),
-	    len - json_tokener_get_parse_end(body_tokener)))) {
-		json_object_put(root);
-		root = NULL;
-	}
-	json_tokener_reset(body_tokener);
-	return root;
-}
 
 /* SPEC 2.2: an id is a string, a number or null. */
 static bool
@@ -259,10 +148,10 @@ handle_batch(struct request *req, json_object *batch)
 void
 jsonrpc_handle(struct request *req)
 {
-	json_object *root = parse_body(req->body, req->body_len);
+	json_object *root = NULL;
 	struct outcome oc;
 
-	if (root == NULL) {
+	if (!json_parse(req->body, req->body_len, JSONRPC_MAX_DEPTH, &root)) {
 		req->status = 400;
 		respond_rpc_error(&req->out, ST_ERR_PARSE, "null", NULL);
 		log_request(req, NULL, NULL, st_err_info(ST_ERR_PARSE)->rpc_code);

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "json.h"
 #include "keys.h"
 #include "token.h"
 
@@ -233,26 +234,17 @@ static json_object *
 decode_json_part(const char *part, size_t len)
 {
 	unsigned char raw[TOKEN_MAX_LEN];
-	json_tokener *tok;
-	json_object *obj;
+	json_object *obj = NULL;
 	size_t n;
 
 	if (!base64url_decode(part, len, raw, sizeof(raw), &n) || n == 0)
 		return NULL;
-	if (memchr(raw, '\0', n) != NULL)
+	if (!json_parse((const char *)raw, n, 8, &obj))
 		return NULL;
-	tok = json_tokener_new_ex(8);
-	if (tok == NULL)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, (const char *)raw, (int)n);
-	if (obj != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != n ||
-	    !json_object_is_type(obj, json_type_object))) {
+	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
-		obj = NULL;
+		return NULL;
 	}
-	json_tokener_free(tok);
 	return obj;
 }
 
