@@ -163,7 +163,12 @@ class Site:
                          "index-%d-99999999.m3u8" % FROM,
                          "timeshift_abs-%d.m3u8" % FROM,
                          "archive-%d-%d.mp4" % (FROM, DUR),
-                         "index.html"):
+                         "index.html", "tracks-v1/index.m3u8",
+                         "tracks-v1/index-%d-%d.m3u8" % (FROM, DUR)):
+                sub = os.path.dirname(name)
+                if sub and not os.path.isdir(os.path.join(self.media, s,
+                                                          sub)):
+                    os.mkdir(os.path.join(self.media, s, sub))
                 if name.endswith(".m3u8"):
                     body = ("#EXTM3U\n#EXT-X-TARGETDURATION:2\n"
                             "# %s/%s\n#EXTINF:2.0,\nseg-1.ts\n"
@@ -413,6 +418,14 @@ def media_cases(t, label, site, port, app, forbidden=403):
                          403))
     case("dvr_token_serves_dvr_playlist",
          lambda: served("/cam-1/index-%d-%d.m3u8%s" % (FROM, DUR, q(dvr))))
+    case("dvr_token_serves_track_dvr_playlist",
+         lambda: served("/cam-1/tracks-v1/index-%d-%d.m3u8%s" % (FROM, DUR,
+                                                                 q(dvr))))
+    case("live_token_serves_track_playlist",
+         lambda: served("/cam-1/tracks-v1/index.m3u8" + q(live)))
+    case("live_token_refused_track_dvr_playlist_403",
+         lambda: refused("/cam-1/tracks-v1/index-%d-%d.m3u8%s" % (
+             FROM, DUR, q(live)), 403))
     case("dvr_token_serves_timeshift",
          lambda: served("/cam-1/timeshift_abs-%d.m3u8%s" % (FROM, q(dvr))))
     case("dvr_token_refused_live_403",

@@ -234,8 +234,6 @@ build_rows(void)
 	add("live_token_refused_download_403", "/cam-1/archive-1000-60.mp4", t_live, IN_PARAM, 403, "does not grant copy", "cam-1");
 	add("dvr_token_opens_dvr_playlist", "/cam-1/index-1000-60.m3u8", issue(&dvr), IN_PARAM, 200, "allowed", "cam-1");
 	add("dvr_token_opens_track_dvr_playlist", "/cam-1/tracks-v1/index-1000-60.m3u8", issue(&dvr), IN_PARAM, 200, "allowed", "cam-1");
-	rows[nrows - 1].todo = "bug: src/route.c dvr-track-playlist captures "
-	    "groups 2, 3 (index|mono, from) instead of 3, 4";
 	add("dvr_token_opens_segment", "/cam-1/seg-1.ts", issue(&dvr), IN_PARAM, 200, "allowed", "cam-1");
 	add("dvr_token_refused_live_403", "/cam-1/index.m3u8", issue(&dvr), IN_PARAM, 403, "does not grant live", "cam-1");
 	add("dvr_token_refused_download_403", "/cam-1/archive-1000-60.ts", issue(&dvr), IN_PARAM, 403, "does not grant copy", "cam-1");

@@ -199,9 +199,6 @@ struct match_row {
 	const char *todo;	/* a known bug: the row is a TAP TODO */
 };
 
-#define TRACK_BUG "bug: src/route.c builtins[] dvr-track-playlist names " \
-	"groups 2, 3 for from, duration; they are 3, 4 (group 2 is index|mono)"
-
 static const struct match_row match_rows[] = {
 	/* live */
 	{"live_index_m3u8", "/cam-1/index.m3u8", "live-playlist", "cam-1", L, false, 0, 0, NULL},
@@ -217,8 +214,8 @@ static const struct match_row match_rows[] = {
 	{"dvr_video_window", "/cam-1/video-1-2.m3u8", "dvr-playlist", "cam-1", D, true, 1, 3, NULL},
 	{"dvr_zero_duration", "/cam-1/index-1700000000-0.m3u8", "dvr-playlist", "cam-1", D, true, 1700000000, 1700000000, NULL},
 	{"dvr_max_u32_from_and_duration", "/cam-1/index-4294967295-4294967295.m3u8", "dvr-playlist", "cam-1", D, true, 4294967295u, 8589934590ull, NULL},
-	{"dvr_tracks_window", "/cam-1/tracks-v1/index-1700000000-10.m3u8", "dvr-track-playlist", "cam-1", D, true, 1700000000, 1700000010, TRACK_BUG},
-	{"dvr_tracks_mono_window", "/cam-1/tracks-a1/mono-5-5.m3u8", "dvr-track-playlist", "cam-1", D, true, 5, 10, TRACK_BUG},
+	{"dvr_tracks_window", "/cam-1/tracks-v1/index-1700000000-10.m3u8", "dvr-track-playlist", "cam-1", D, true, 1700000000, 1700000010, NULL},
+	{"dvr_tracks_mono_window", "/cam-1/tracks-a1/mono-5-5.m3u8", "dvr-track-playlist", "cam-1", D, true, 5, 10, NULL},
 	{"dvr_timeshift_to_now", "/cam-1/timeshift_abs-1699990000.m3u8", "dvr-timeshift", "cam-1", D, true, 1699990000, NOW, NULL},
 	{"dvr_timeshift_future_from", "/cam-1/timeshift_abs-1800000000.m3u8", "dvr-timeshift", "cam-1", D, true, 1800000000, 1800000000, NULL},
 	/* copy */
