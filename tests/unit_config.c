@@ -90,6 +90,18 @@ static const struct bad_row bad_rows[] = {
 	{"config_rejects_empty_issuer",
 	    "[server]\nissuer =\n" KEY CLIENT, 2,
 	    "issuer must be 1 to 256 characters"},
+	{"config_rejects_url_prefix_without_leading_slash",
+	    "[server]\nurl_prefix = media\n" KEY CLIENT, 2,
+	    "url_prefix must be a path like /media"},
+	{"config_rejects_url_prefix_with_trailing_slash",
+	    "[server]\nurl_prefix = /media/\n" KEY CLIENT, 2,
+	    "url_prefix must be a path like /media"},
+	{"config_rejects_url_prefix_with_double_slash",
+	    "[server]\nurl_prefix = /a//b\n" KEY CLIENT, 2,
+	    "url_prefix must be a path like /media"},
+	{"config_rejects_url_prefix_with_percent",
+	    "[server]\nurl_prefix = /med%69a\n" KEY CLIENT, 2,
+	    "url_prefix must be a path like /media"},
 	{"config_rejects_bad_boolean_allow_unlimited",
 	    "[server]\nallow_unlimited = maybe\n" KEY CLIENT, 2,
 	    "allow_unlimited must be yes or no"},
@@ -675,6 +687,23 @@ config_keeps_hash_inside_value(void)
 }
 
 static void
+config_accepts_url_prefix(void)
+{
+	struct config *cfg = load_ok("[server]\nurl_prefix = /media/live\n" KEY CLIENT);
+
+	EXPECT(cfg != NULL);
+	if (cfg != NULL)
+		EXPECT_STR(cfg->url_prefix, "/media/live");
+	config_free(cfg);
+	/* "/" is no prefix at all. */
+	cfg = load_ok("[server]\nurl_prefix = /\n" KEY CLIENT);
+	EXPECT(cfg != NULL);
+	if (cfg != NULL)
+		EXPECT(cfg->url_prefix == NULL);
+	config_free(cfg);
+}
+
+static void
 config_one_signing_key_among_several(void)
 {
 	struct config *cfg = load_ok(
@@ -976,6 +1005,7 @@ main(void)
 	RUN(config_accepts_4096_byte_secret);
 	RUN(config_accepts_crlf_lines);
 	RUN(config_keeps_hash_inside_value);
+	RUN(config_accepts_url_prefix);
 	RUN(config_one_signing_key_among_several);
 
 	RUN(config_find_stream_exact_beats_glob);
