@@ -73,9 +73,21 @@ query_param(const char *q, const char *name, char *out, size_t cap)
 	return false;
 }
 
+/*
+ * A timed segment opens to a live viewer only while it is recent: a live
+ * token must not reach the archive through old segment URLs.
+ */
+static bool
+segment_is_live(const struct route_match *m, const struct config *cfg,
+    int64_t now)
+{
+	return (int64_t)m->to + (int64_t)cfg->live_window >= now;
+}
+
 /* Checks a verified token against what the route asks for. */
 static void
-decide_grant(const struct check_result *in, struct check_result *res)
+decide_grant(const struct config *cfg, int64_t now,
+    const struct check_result *in, struct check_result *res)
 {
 	const struct claims *c = &in->claims;
 	const struct route_match *m = &in->match;
@@ -93,10 +105,19 @@ decide_grant(const struct check_result *in, struct check_result *res)
 			return decide(res, 403, "token does not grant live");
 		return decide(res, 403, "token grants no permission this URL needs");
 	}
-	/* A live viewer fetches segments of now; only DVR access is windowed. */
-	if (m->has_window && !((m->perm & PERM_LIVE) && c->live) &&
-	    !window_inside(c, m))
-		return decide(res, 403, "requested time is outside the token's window");
+	if (m->has_window) {
+		bool live_ok = (m->perm & PERM_LIVE) && c->live &&
+		    segment_is_live(m, cfg, now);
+		bool window_ok = (granted & m->perm & (PERM_DVR | PERM_COPY)) &&
+		    window_inside(c, m);
+
+		if (!live_ok && !window_ok) {
+			if ((granted & m->perm) == PERM_LIVE)
+				return decide(res, 403, "segment is older than the live window");
+			return decide(res, 403,
+			    "requested time is outside the token's window");
+		}
+	}
 	decide(res, 200, "allowed");
 }
 
@@ -143,7 +164,7 @@ check_decide(const struct config *cfg, const char *uri, const char *token,
 	if (res->token_status != TOKEN_VALID)
 		return decide(res, 401, token_status_reason(res->token_status));
 	res->token_checked = true;
-	decide_grant(res, res);
+	decide_grant(cfg, now, res, res);
 }
 
 /* The streamtoken cookie, if the request carries one. */
@@ -218,13 +239,15 @@ check_is_subrequest(const struct request *req)
 	return mode != NULL && strcmp(mode, "verify") == 0;
 }
 
+/*
+ * The URL comes from params the web server sets, never from a header the
+ * client could send (an X-Original-URI header would let it name any URL).
+ */
 void
 check_subrequest(struct request *req)
 {
 	const char *uri = request_param(req, "STREAMTOKEN_URI");
 
-	if (uri == NULL)
-		uri = request_param(req, "HTTP_X_ORIGINAL_URI");
 	if (uri == NULL)
 		uri = request_param(req, "REQUEST_URI");
 	check_request(req, uri);

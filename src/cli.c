@@ -105,10 +105,10 @@ cmd_check_config(int argc, char **argv)
 		return 1;
 	printf("%s: OK\n", cfg->path);
 	printf("server: issuer=%s default_ttl=%u max_ttl=%u allow_unlimited=%s "
-	    "max_body=%zu max_batch=%zu leeway=%u\n",
+	    "max_body=%zu max_batch=%zu leeway=%u live_window=%u url_prefix=%s\n",
 	    cfg->issuer ? cfg->issuer : "(none)", cfg->default_ttl, cfg->max_ttl,
 	    cfg->allow_unlimited ? "yes" : "no", cfg->max_body, cfg->max_batch,
-	    cfg->leeway);
+	    cfg->leeway, cfg->live_window, cfg->url_prefix ? cfg->url_prefix : "/");
 	for (i = 0; i < cfg->nkeys; i++)
 		printf("key %s: %s, %zu-byte secret, %s\n", cfg->keys[i].name,
 		    config_alg_name(cfg->keys[i].alg), cfg->keys[i].secret_len,
@@ -122,6 +122,10 @@ cmd_check_config(int argc, char **argv)
 	}
 	printf("streams: %zu sections (%zu exact, %zu globs)\n", cfg->nstreams,
 	    cfg->nstreams - cfg->nglobs, cfg->nglobs);
+	for (i = 0; i < cfg->nroutes; i++)
+		if (!cfg->routes[i].builtin)
+			printf("route %s: line %u\n", cfg->routes[i].name,
+			    cfg->routes[i].line);
 	config_free(cfg);
 	return 0;
 }

@@ -276,18 +276,19 @@ parse_sha256_hex(struct parser *p, const char *v, unsigned char out[32])
 	return true;
 }
 
-/* Splits "a, b ,c" in place; calls fn for each trimmed item. */
+/* Splits "a, b ,c" in place; calls fn for each trimmed item; no item may be empty. */
 static bool
 for_each_item(struct parser *p, char *v, const char *key,
     bool (*fn)(struct parser *, const char *, void *), void *ctx)
 {
-	char *item, *save = NULL;
-	bool any = false;
+	char *item = v, *next, *end;
 
-	for (item = strtok_r(v, ",", &save); item != NULL;
-	    item = strtok_r(NULL, ",", &save)) {
-		char *end;
-
+	if (*v == '\0')
+		return fail(p, "%s must not be empty", key);
+	for (; item != NULL; item = next) {
+		next = strchr(item, ',');
+		if (next != NULL)
+			*next++ = '\0';
 		while (*item == ' ' || *item == '\t')
 			item++;
 		end = item + strlen(item);
@@ -297,10 +298,7 @@ for_each_item(struct parser *p, char *v, const char *key,
 			return fail(p, "%s has an empty item", key);
 		if (!fn(p, item, ctx))
 			return false;
-		any = true;
 	}
-	if (!any)
-		return fail(p, "%s must not be empty", key);
 	return true;
 }
 
@@ -356,7 +354,8 @@ resolve_path(struct parser *p, const char *v)
 
 /* ---- one handler per section kind; each knows its keys ---- */
 
-enum { K_1 = 1, K_2 = 2, K_3 = 4, K_4 = 8, K_5 = 16, K_6 = 32, K_7 = 64, K_8 = 128 };
+enum { K_1 = 1, K_2 = 2, K_3 = 4, K_4 = 8, K_5 = 16, K_6 = 32, K_7 = 64, K_8 = 128,
+    K_9 = 256 };
 
 static bool
 seen_once(struct parser *p, unsigned bit, const char *key)
@@ -416,6 +415,12 @@ server_key(struct parser *p, const char *key, char *v)
 		if (!seen_once(p, K_7, key) || !parse_u32(p, key, v, 0, 3600, &n))
 			return false;
 		cfg->leeway = (uint32_t)n;
+		return true;
+	}
+	if (!strcmp(key, "live_window")) {
+		if (!seen_once(p, K_9, key) || !parse_u32(p, key, v, 0, 86400, &n))
+			return false;
+		cfg->live_window = (uint32_t)n;
 		return true;
 	}
 	if (!strcmp(key, "url_prefix")) {
@@ -885,6 +890,7 @@ set_defaults(struct config *cfg)
 	cfg->max_body = 65536;
 	cfg->max_batch = 100;
 	cfg->leeway = 0;
+	cfg->live_window = 300;
 }
 
 static char *

@@ -60,6 +60,7 @@ struct config {
 	size_t max_batch;
 	uint32_t leeway;		/* seconds of clock skew when checking exp */
 	char *url_prefix;		/* media URLs live under it; NULL = "/" */
+	uint32_t live_window;		/* seconds a timed segment stays "live" */
 
 	struct key *keys;
 	size_t nkeys;

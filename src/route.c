@@ -10,28 +10,36 @@
 #include "config.h"
 #include "route.h"
 
-/* A stream uid as it appears in a URL (SPEC 4 name characters). */
-#define UID "([A-Za-z0-9._~-]{1,128})"
-
 /*
  * SPEC 7 built-in routes, in the order they are tried; the stream is the
- * first path segment. Segments are last: any other file under a stream.
+ * first path segment. They are matched by hand (glibc's regexec was two
+ * thirds of a verification decision); each kind's comment gives the
+ * equivalent POSIX ERE, with UID = [A-Za-z0-9._~-]{1,128} and N = [0-9]{1,10}.
  */
+enum builtin_kind {
+	B_LIVE_PLAYLIST = 1,	/* ^/UID/(index|mono|video)\.m3u8$ */
+	B_LIVE_DASH,		/* ^/UID/index\.mpd$ */
+	B_LIVE_TRACK,		/* ^/UID/tracks-[A-Za-z0-9]+/(index|mono)\.m3u8$ */
+	B_DVR_PLAYLIST,		/* ^/UID/(index|mono|video)-N-N\.m3u8$ */
+	B_DVR_TRACK,		/* ^/UID/tracks-[A-Za-z0-9]+/(index|mono)-N-N\.m3u8$ */
+	B_DVR_TIMESHIFT,	/* ^/UID/timeshift_abs-N\.m3u8$ */
+	B_DOWNLOAD,		/* ^/UID/archive-N-N\.(mp4|ts)$ */
+	B_SEGMENT,		/* ^/UID/([A-Za-z0-9._~-]+/)*[A-Za-z0-9._~-]+\.(ts|m4s|mp4|m4v|m4a|aac|vtt|webvtt|jpg)$ */
+};
+
 static const struct builtin {
 	const char *name;
-	const char *pattern;
-	unsigned stream, from, duration;
+	enum builtin_kind kind;
 	unsigned perm;
-	bool window_to_now, timed_segment;
 } builtins[] = {
-	{"live-playlist", "^/" UID "/(index|mono|video)\\.m3u8$", 1, 0, 0, PERM_LIVE, false, false},
-	{"live-dash", "^/" UID "/index\\.mpd$", 1, 0, 0, PERM_LIVE, false, false},
-	{"live-track-playlist", "^/" UID "/tracks-[A-Za-z0-9]+/(index|mono)\\.m3u8$", 1, 0, 0, PERM_LIVE, false, false},
-	{"dvr-playlist", "^/" UID "/(index|mono|video)-([0-9]{1,10})-([0-9]{1,10})\\.m3u8$", 1, 3, 4, PERM_DVR, false, false},
-	{"dvr-track-playlist", "^/" UID "/tracks-[A-Za-z0-9]+/(index|mono)-([0-9]{1,10})-([0-9]{1,10})\\.m3u8$", 1, 3, 4, PERM_DVR, false, false},
-	{"dvr-timeshift", "^/" UID "/timeshift_abs-([0-9]{1,10})\\.m3u8$", 1, 2, 0, PERM_DVR, true, false},
-	{"download", "^/" UID "/archive-([0-9]{1,10})-([0-9]{1,10})\\.(mp4|ts)$", 1, 2, 3, PERM_COPY, false, false},
-	{"segment", "^/" UID "/([A-Za-z0-9._~-]+/)*[A-Za-z0-9._~-]+\\.(ts|m4s|mp4|m4v|m4a|aac|vtt|webvtt|jpg)$", 1, 0, 0, PERM_LIVE | PERM_DVR, false, true},
+	{"live-playlist", B_LIVE_PLAYLIST, PERM_LIVE},
+	{"live-dash", B_LIVE_DASH, PERM_LIVE},
+	{"live-track-playlist", B_LIVE_TRACK, PERM_LIVE},
+	{"dvr-playlist", B_DVR_PLAYLIST, PERM_DVR},
+	{"dvr-track-playlist", B_DVR_TRACK, PERM_DVR},
+	{"dvr-timeshift", B_DVR_TIMESHIFT, PERM_DVR},
+	{"download", B_DOWNLOAD, PERM_COPY},
+	{"segment", B_SEGMENT, PERM_LIVE | PERM_DVR},
 };
 
 bool
@@ -81,17 +89,15 @@ route_add_builtins(struct config *cfg, char *err, size_t errlen)
 
 		memset(r, 0, sizeof(*r));
 		r->name = strdup(builtins[i].name);
-		r->stream_group = builtins[i].stream;
-		r->from_group = builtins[i].from;
-		r->duration_group = builtins[i].duration;
 		r->perm = builtins[i].perm;
-		r->window_to_now = builtins[i].window_to_now;
-		r->timed_segment = builtins[i].timed_segment;
-		r->builtin = true;
+		r->builtin = builtins[i].kind;
+		r->window_to_now = builtins[i].kind == B_DVR_TIMESHIFT;
+		r->timed_segment = builtins[i].kind == B_SEGMENT;
 		cfg->nroutes++;
-		if (r->name == NULL || !route_compile(r, builtins[i].pattern, err,
-		    errlen))
+		if (r->name == NULL) {
+			snprintf(err, errlen, "out of memory");
 			return false;
+		}
 	}
 	return true;
 }
@@ -169,12 +175,18 @@ route_normalize(const char *raw, size_t len, char *out, size_t cap)
 	return true;
 }
 
-/* A compact JWS: three non-empty base64url parts separated by two dots. */
+/*
+ * A compact JWS: three non-empty base64url parts separated by two dots, the
+ * first a JSON object (base64url of '{"' is "eyJ"), so a stream uid with
+ * two dots such as cam.1.hd is never taken for a token.
+ */
 static bool
 looks_like_jwt(const char *s, size_t len)
 {
 	size_t i, dots = 0, part = 0;
 
+	if (len < 3 || strncmp(s, "eyJ", 3) != 0)
+		return false;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 		if (c == '.') {
@@ -228,37 +240,255 @@ group_u32(const char *path, const regmatch_t *g, uint32_t *out)
 	return true;
 }
 
-/* Flussonic-style segment names carry their time: .../YYYY/MM/DD/hh/mm/ss-MS.ext */
+static bool
+fixed_digits(const char *s, size_t n, int *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+/*
+ * Flussonic-style segment names carry their time: the path ends in
+ * /YYYY/MM/DD/hh/mm/ss-MS.ext (MS: 1 to 9 digits of milliseconds).
+ */
 static bool
 segment_time(const char *path, uint32_t *from, uint64_t *to)
 {
-	static regex_t re;
-	static bool compiled;
-	regmatch_t g[8];
+	const char *dot = strrchr(path, '.'), *q, *b, *e;
+	int year, mon, day, hour, min, sec;
+	uint64_t ms = 0;
 	struct tm tm;
+	size_t nd = 0;
 	time_t t;
 
-	if (!compiled) {
-		if (regcomp(&re, "/([0-9]{4})/([0-9]{2})/([0-9]{2})/([0-9]{2})/"
-		    "([0-9]{2})/([0-9]{2})-([0-9]{1,9})\\.[a-z0-9]+$",
-		    REG_EXTENDED) != 0)
+	if (dot == NULL || dot[1] == '\0')
+		return false;
+	for (e = dot + 1; *e != '\0'; e++)
+		if (!((*e >= 'a' && *e <= 'z') || (*e >= '0' && *e <= '9')))
 			return false;
-		compiled = true;
-	}
-	if (regexec(&re, path, 8, g, 0) != 0)
+	for (q = dot; q > path && q[-1] >= '0' && q[-1] <= '9'; q--)
+		nd++;
+	if (nd < 1 || nd > 9 || q - path < 21 || q[-1] != '-')
+		return false;
+	for (e = q; e < dot; e++)
+		ms = ms * 10 + (uint64_t)(*e - '0');
+	b = q - 21;	/* "/YYYY/MM/DD/hh/mm/ss" is 20 characters before the '-' */
+	if (b[0] != '/' || b[5] != '/' || b[8] != '/' || b[11] != '/' ||
+	    b[14] != '/' || b[17] != '/' ||
+	    !fixed_digits(b + 1, 4, &year) || !fixed_digits(b + 6, 2, &mon) ||
+	    !fixed_digits(b + 9, 2, &day) || !fixed_digits(b + 12, 2, &hour) ||
+	    !fixed_digits(b + 15, 2, &min) || !fixed_digits(b + 18, 2, &sec))
 		return false;
 	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = atoi(path + g[1].rm_so) - 1900;
-	tm.tm_mon = atoi(path + g[2].rm_so) - 1;
-	tm.tm_mday = atoi(path + g[3].rm_so);
-	tm.tm_hour = atoi(path + g[4].rm_so);
-	tm.tm_min = atoi(path + g[5].rm_so);
-	tm.tm_sec = atoi(path + g[6].rm_so);
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
 	t = timegm(&tm);
 	if (t < 0 || (uint64_t)t > UINT32_MAX)
 		return false;
 	*from = (uint32_t)t;
-	*to = (uint64_t)t + (uint64_t)atol(path + g[7].rm_so) / 1000;
+	*to = (uint64_t)t + ms / 1000;
+	return true;
+}
+
+/* ---- the hand-written built-in matchers ---- */
+
+static bool
+is_name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' || c == '-';
+}
+
+static bool
+is_alnum(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* Consumes a literal prefix. */
+static bool
+eat(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (strncmp(*p, lit, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+/* N: 1 to 10 digits, at most UINT32_MAX (more is no route, as in the ERE). */
+static bool
+eat_number(const char **p, uint32_t *out, bool *too_big)
+{
+	const char *s = *p;
+	uint64_t n = 0;
+	size_t len = 0;
+
+	while (s[len] >= '0' && s[len] <= '9') {
+		n = n * 10 + (uint64_t)(s[len] - '0');
+		if (++len > 10)
+			return false;
+	}
+	if (len == 0)
+		return false;
+	if (n > UINT32_MAX)
+		*too_big = true;
+	*out = (uint32_t)n;
+	*p = s + len;
+	return true;
+}
+
+/* (index|mono) or (index|mono|video) */
+static bool
+eat_playlist_name(const char **p, bool video_too)
+{
+	return eat(p, "index") || eat(p, "mono") || (video_too && eat(p, "video"));
+}
+
+/* tracks-[A-Za-z0-9]+/ */
+static bool
+eat_tracks_dir(const char **p)
+{
+	const char *s = *p;
+
+	if (!eat(&s, "tracks-") || !is_alnum(*s))
+		return false;
+	while (is_alnum(*s))
+		s++;
+	if (*s != '/')
+		return false;
+	*p = s + 1;
+	return true;
+}
+
+/* -N-N then the suffix, the end of the path. */
+static bool
+eat_window(const char **p, const char *suffix, struct route_match *m,
+    bool *too_big)
+{
+	uint32_t dur;
+
+	if (!eat(p, "-") || !eat_number(p, &m->from, too_big) || !eat(p, "-") ||
+	    !eat_number(p, &dur, too_big) || !eat(p, suffix) || **p != '\0')
+		return false;
+	m->to = (uint64_t)m->from + dur;
+	m->has_window = true;
+	return true;
+}
+
+static bool
+is_segment(const char *p)
+{
+	static const char *const exts[] = {
+		"ts", "m4s", "mp4", "m4v", "m4a", "aac", "vtt", "webvtt", "jpg"
+	};
+	const char *last = strrchr(p, '/'), *dot;
+	size_t i;
+
+	last = last != NULL ? last + 1 : p;
+	/* ([A-Za-z0-9._~-]+/)* : non-empty parts of name characters */
+	for (; *p != '\0'; p++) {
+		if (*p == '/' ? (p[1] == '/' || p[1] == '\0') : !is_name_char(*p))
+			return false;
+	}
+	dot = strrchr(last, '.');
+	if (dot == NULL || dot == last)
+		return false;
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strcmp(dot + 1, exts[i]) == 0)
+			return true;
+	return false;
+}
+
+/* rest: the path after "/UID/". */
+static bool
+match_builtin(enum builtin_kind kind, const char *rest, int64_t now,
+    struct route_match *m, bool *too_big)
+{
+	const char *p = rest;
+
+	switch (kind) {
+	case B_LIVE_PLAYLIST:
+		return eat_playlist_name(&p, true) && strcmp(p, ".m3u8") == 0;
+	case B_LIVE_DASH:
+		return strcmp(p, "index.mpd") == 0;
+	case B_LIVE_TRACK:
+		return eat_tracks_dir(&p) && eat_playlist_name(&p, false) &&
+		    strcmp(p, ".m3u8") == 0;
+	case B_DVR_PLAYLIST:
+		return eat_playlist_name(&p, true) &&
+		    eat_window(&p, ".m3u8", m, too_big);
+	case B_DVR_TRACK:
+		return eat_tracks_dir(&p) && eat_playlist_name(&p, false) &&
+		    eat_window(&p, ".m3u8", m, too_big);
+	case B_DVR_TIMESHIFT:
+		if (!eat(&p, "timeshift_abs-") ||
+		    !eat_number(&p, &m->from, too_big) || strcmp(p, ".m3u8") != 0)
+			return false;
+		m->to = now > (int64_t)m->from ? (uint64_t)now : m->from;
+		m->has_window = true;
+		return true;
+	case B_DOWNLOAD:
+		if (!eat(&p, "archive"))
+			return false;
+		{
+			const char *q = p;
+			return eat_window(&p, ".mp4", m, too_big) ||
+			    eat_window(&q, ".ts", m, too_big);
+		}
+	case B_SEGMENT:
+		if (!is_segment(p))
+			return false;
+		m->has_window = segment_time(rest - 1, &m->from, &m->to);
+		return true;
+	}
+	return false;
+}
+
+/* "/UID/rest": the uid into m->stream, a pointer to rest. */
+static const char *
+split_stream(const char *path, struct route_match *m)
+{
+	const char *p = path + 1;
+	size_t len = 0;
+
+	if (path[0] != '/')
+		return NULL;
+	while (p[len] != '\0' && p[len] != '/')
+		len++;
+	if (p[len] != '/' || !config_valid_name(p, len))
+		return NULL;
+	memcpy(m->stream, p, len);
+	m->stream[len] = '\0';
+	return p + len + 1;
+}
+
+static bool
+match_one_builtin(const struct route *r, const char *path, int64_t now,
+    struct route_match *m, bool *too_big)
+{
+	const char *rest;
+
+	memset(m, 0, sizeof(*m));
+	rest = split_stream(path, m);
+	if (rest == NULL ||
+	    !match_builtin((enum builtin_kind)r->builtin, rest, now, m, too_big))
+		return false;
+	m->route = r;
+	m->perm = r->perm;
 	return true;
 }
 
@@ -274,8 +504,15 @@ route_match(const struct config *cfg, const char *path, int64_t now,
 		const struct route *r = &cfg->routes[i];
 		const regmatch_t *s;
 		uint32_t dur = 0;
+		bool too_big = false;
 		size_t len;
 
+		if (r->builtin) {
+			if (!match_one_builtin(r, path, now, m, &too_big))
+				continue;
+			/* A number beyond 32 bits names no window: no route. */
+			return !too_big;
+		}
 		/* A route names the whole path, anchored or not in its pattern. */
 		if (regexec(&r->re, path, 16, g, 0) != 0 || g[0].rm_so != 0 ||
 		    (size_t)g[0].rm_eo != strlen(path))
@@ -301,8 +538,6 @@ route_match(const struct config *cfg, const char *path, int64_t now,
 				return false;
 			if (!r->window_to_now)
 				m->to = (uint64_t)m->from + dur;
-		} else if (r->timed_segment) {
-			m->has_window = segment_time(path, &m->from, &m->to);
 		}
 		return true;
 	}

@@ -19,7 +19,7 @@ struct route {
 	unsigned perm;			/* enum perm bits: any one of them grants */
 	bool window_to_now;		/* timeshift_abs: [from, now] */
 	bool timed_segment;		/* a window from a YYYY/MM/DD/hh/mm/ss-MS path */
-	bool builtin;
+	int builtin;			/* 0: a [route] section; else the built-in kind */
 	unsigned line;
 };
 

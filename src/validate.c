@@ -175,7 +175,7 @@ enum st_err
 validate_create_params(const struct config *cfg, const struct client *client,
     json_object *params, struct grant *g, struct param_error *perr)
 {
-	bool seen[P__COUNT] = {false};
+	bool seen[P__COUNT] = {false}, ttl_given;
 	enum st_err err = ST_OK;
 
 	memset(g, 0, sizeof(*g));
@@ -188,6 +188,7 @@ validate_create_params(const struct config *cfg, const struct client *client,
 		return err;
 	if (!seen[P_STREAM])
 		return refuse(perr, "stream", "is required");
+	ttl_given = seen[P_TTL];
 	if (g->from != 0 && g->to != 0 && g->to < g->from)
 		return refuse(perr, "to", "must be greater than or equal to from");
 	/* A client may not learn whether streams outside its patterns exist. */
@@ -198,5 +199,9 @@ validate_create_params(const struct config *cfg, const struct client *client,
 		return ST_ERR_STREAM_NOT_FOUND;
 	if (!g->rule->is_private)
 		return ST_ERR_STREAM_NOT_PRIVATE;
+	/* An omitted ttl is the default, lowered to the stream's cap if need be. */
+	if (!ttl_given && g->rule->has_max_ttl && g->rule->max_ttl != 0 &&
+	    (g->ttl == 0 || g->ttl > g->rule->max_ttl))
+		g->ttl = g->rule->max_ttl;
 	return check_stream_rules(cfg, g, perr);
 }

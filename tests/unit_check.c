@@ -262,6 +262,10 @@ build_rows(void)
 	add("download_window_outside_403", "/cam-1/archive-1000-1001.mp4", issue(&copy_win), IN_PARAM, 403, "outside", "cam-1");
 	add("timed_segment_inside_dvr_window", "/cam-1/2023/11/14/22/11/40-06000.ts", issue(&seg_win), IN_PARAM, 200, "allowed", "cam-1");
 	add("timed_segment_outside_dvr_window_403", "/cam-1/2023/11/14/22/00/00-06000.ts", issue(&seg_win), IN_PARAM, 403, "outside", "cam-1");
+	/* live_window (default 300 s): a live token reaches recent segments only */
+	add("live_token_opens_recent_timed_segment", "/cam-1/2023/11/14/22/11/40-06000.ts", t_live, IN_PARAM, 200, "allowed", "cam-1");
+	add("live_token_refused_archived_timed_segment_403", "/cam-1/2023/11/14/21/00/00-06000.ts", t_live, IN_PARAM, 403, "older than the live window", "cam-1");
+	add("all_token_opens_archived_timed_segment_through_dvr", "/cam-1/2023/11/14/21/00/00-06000.ts", t_all, IN_PARAM, 200, "allowed", "cam-1");
 
 	/* 401: missing, malformed, forged, expired */
 	add("no_token_401", "/cam-1/index.m3u8", NULL, IN_PARAM, 401, "no token", "cam-1");
@@ -350,10 +354,8 @@ build_rows(void)
 	add("leeway_refuses_past_leeway_401", "/media/cam-1/index.m3u8", issue(&past_leeway), IN_PARAM, 401, "expired", "cam-1");
 	rows[nrows - 1].prefix = true;
 
-	/* a stream uid with two dots looks like a JWT segment */
+	/* a stream uid with two dots must not be taken for a JWT segment */
 	add("stream_uid_with_two_dots_routes", "/cam.1.hd/index.m3u8", issue(&hd), IN_PARAM, 200, "allowed", "cam.1.hd");
-	rows[nrows - 1].todo = "bug: route_take_path_token takes the stream uid "
-	    "cam.1.hd for a path token";
 }
 
 static void

@@ -112,7 +112,8 @@ struct tok_row {
 static const struct tok_row tok_rows[] = {
 	{"path_token_taken", "/" JWT3 "/cam-1/index.m3u8", JWT3, "/cam-1/index.m3u8"},
 	{"path_token_taken_before_segment", "/" JWT3 "/cam-1/seg-1.ts", JWT3, "/cam-1/seg-1.ts"},
-	{"path_token_minimal_parts", "/a.b.c/cam-1/x.ts", "a.b.c", "/cam-1/x.ts"},
+	{"path_token_minimal_parts", "/eyJ.b.c/cam-1/x.ts", "eyJ.b.c", "/cam-1/x.ts"},
+	{"path_token_needs_json_header", "/a.b.c/cam-1/x.ts", NULL, NULL},
 	{"path_token_only_segment_not_taken", "/" JWT3, NULL, NULL},
 	{"path_token_stream_first_not_taken", "/cam-1/" JWT3 "/index.m3u8", NULL, NULL},
 	{"path_token_two_parts_not_taken", "/aaa.bbb/cam-1/x.ts", NULL, NULL},

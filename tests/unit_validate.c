@@ -373,6 +373,21 @@ validate_accepts_uint32_max(void)
 	    g.to == 4294967295u);
 }
 
+/* An omitted ttl is default_ttl (3600) lowered to the stream's max_ttl (60). */
+static void
+validate_default_ttl_capped_by_stream_max_ttl(void)
+{
+	struct param_error perr;
+	struct grant g;
+
+	EXPECT(run(open_cfg, "backend", "{\"stream\":\"lobby\"}", &g, &perr) ==
+	    ST_OK);
+	EXPECT(g.ttl == 60);
+	/* an explicit ttl above the cap is still refused */
+	EXPECT(run(open_cfg, "backend", "{\"stream\":\"lobby\",\"ttl\":61}", &g,
+	    &perr) == ST_ERR_INVALID_PARAMS);
+}
+
 /* A permission a stream does not allow may still be asked for as false. */
 static void
 validate_accepts_false_for_disallowed_permission(void)
@@ -483,6 +498,7 @@ main(void)
 	RUN(validate_accepts_unlimited_ttl_when_allowed);
 	RUN(validate_accepts_uint32_max);
 	RUN(validate_accepts_false_for_disallowed_permission);
+	RUN(validate_default_ttl_capped_by_stream_max_ttl);
 	RUN(validate_client_pattern_allows_exact_stream);
 	RUN(validate_params_absent_is_not_an_error_of_type);
 	RUN(validate_u32_table);
