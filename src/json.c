@@ -311,7 +311,7 @@ static json_object *
 parse_object(struct parser *ps)
 {
 	json_object *obj = json_object_new_object(), *v;
-	char *key = NULL;
+	char short_key[64], *key = NULL;
 
 	ps->p++;
 	if (obj == NULL)
@@ -332,16 +332,22 @@ parse_object(struct parser *ps)
 		if (memchr(ps->scratch.data ? ps->scratch.data : "", '\0',
 		    ps->scratch.len) != NULL)
 			goto fail;
-		key = strndup(ps->scratch.len ? ps->scratch.data : "", ps->scratch.len);
-		if (key == NULL)
+		/* The key outlives the scratch buffer (the value reuses it). */
+		if (ps->scratch.len < sizeof(short_key)) {
+			memcpy(short_key, ps->scratch.len ? ps->scratch.data : "",
+			    ps->scratch.len);
+			short_key[ps->scratch.len] = '\0';
+		} else if ((key = strndup(ps->scratch.data, ps->scratch.len)) == NULL) {
 			goto fail;
+		}
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p++ != ':')
 			goto fail;
 		if (!parse_value(ps, &v))
 			goto fail;
 		/* Duplicate names: the last wins, as with json-c's own parser. */
-		if (json_object_object_add(obj, key, v) != 0) {
+		if (json_object_object_add(obj, key != NULL ? key : short_key,
+		    v) != 0) {
 			json_object_put(v);
 			goto fail;
 		}

@@ -67,6 +67,9 @@ static const struct row rows[] = {
 	{"rejects_literal_prefix", "tru", 0, false, 0},
 	{"rejects_uppercase_literal", "True", 0, false, 0},
 	{"rejects_comment", "{} // c", 0, false, 0},
+	{"long_key_beyond_short_buffer",
+	    "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"b\":1}}",
+	    0, true, json_type_object},
 };
 
 static const struct row *cur;
