@@ -34,20 +34,21 @@ static struct config *fz_cfg;
 /* Valid tokens minted at start-up, substituted for "$0".."$4" in the input. */
 static struct buf fz_tokens[FZ_NTOKENS];
 
-static void
+static inline void
 fz_die(const char *what)
 {
 	perror(what);
 	abort();
 }
 
-static void
+static inline void
 fz_write_file(const char *name, const void *data, size_t len, mode_t mode)
 {
 	char path[PATH_MAX];
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%s", fz_dir, name);
+	if (snprintf(path, sizeof(path), "%s/%s", fz_dir, name) >= (int)sizeof(path))
+		fz_die(name);
 	fp = fopen(path, "we");
 	if (fp == NULL || (len > 0 && fwrite(data, 1, len, fp) != len))
 		fz_die(path);
@@ -56,7 +57,7 @@ fz_write_file(const char *name, const void *data, size_t len, mode_t mode)
 		fz_die(path);
 }
 
-static void
+static inline void
 fz_sha256_hex(const char *s, char hex[65])
 {
 	unsigned char d[32];
@@ -67,7 +68,7 @@ fz_sha256_hex(const char *s, char hex[65])
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
-static int
+static inline int
 fz_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -75,7 +76,7 @@ fz_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static void
+static inline void
 fz_cleanup(void)
 {
 	if (fz_dir[0] != '\0')
@@ -83,7 +84,7 @@ fz_cleanup(void)
 }
 
 /* A private temp dir with key files: main.key and old.key (0600), world.key (0644), short.key. */
-static void
+static inline void
 fz_make_dir(const char *tag)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -100,7 +101,7 @@ fz_make_dir(const char *tag)
 	fz_write_file("short.key", "0123456789", 10, 0600);
 }
 
-static bool
+static inline bool
 fz_mint(size_t i, const char *key, const char *sub, int64_t iat, int64_t exp,
     bool live, bool dvr, bool copy, uint32_t from, uint32_t to)
 {
@@ -123,7 +124,7 @@ fz_mint(size_t i, const char *key, const char *sub, int64_t iat, int64_t exp,
 }
 
 /* Writes the fixed configuration, loads it and mints the substitution tokens. */
-static void
+static inline void
 fz_setup(const char *tag)
 {
 	char ini[2048], h1[65], h2[65], err[512], path[PATH_MAX];
@@ -148,7 +149,9 @@ fz_setup(const char *tag)
 	    "pattern = ^/([A-Za-z0-9._~-]+)/rec-([0-9]+)-([0-9]+)[.]mp4$\n"
 	    "stream = 1\nfrom = 2\nduration = 3\npermission = copy\n", h1, h2);
 	fz_write_file("streamtoken.ini", ini, (size_t)n, 0600);
-	snprintf(path, sizeof(path), "%s/streamtoken.ini", fz_dir);
+	if (snprintf(path, sizeof(path), "%s/streamtoken.ini", fz_dir) >=
+	    (int)sizeof(path))
+		fz_die("streamtoken.ini");
 	fz_cfg = config_load(path, err, sizeof(err));
 	if (fz_cfg == NULL) {
 		fprintf(stderr, "fuzz config: %s\n", err);
@@ -171,7 +174,7 @@ fz_setup(const char *tag)
  * LLVMFuzzerInitialize runs before libFuzzer parses its flags, so the
  * flag is appended to argv; FUZZ_VERBOSE=1 keeps the log lines.
  */
-static void
+static inline void
 fz_silence_stderr(int *argc, char ***argv)
 {
 	static char flag[] = "-close_fd_mask=2";
@@ -191,7 +194,7 @@ fz_silence_stderr(int *argc, char ***argv)
 }
 
 /* Copies in[0..len) to out, replacing "$0".."$4" with the minted tokens; NUL-terminates. */
-static void
+static inline void
 fz_expand(struct buf *out, const char *in, size_t len)
 {
 	size_t i;
@@ -225,7 +228,7 @@ struct fz_source {
 	bool read_error;		/* the read after the body fails instead of ending */
 };
 
-static void
+static inline void
 fz_param_set(struct fz_source *s, const char *name, const char *value)
 {
 	if (value != NULL && s->nparams < FZ_MAX_PARAMS) {
@@ -234,7 +237,7 @@ fz_param_set(struct fz_source *s, const char *name, const char *value)
 	}
 }
 
-static const char *
+static inline const char *
 fz_param(void *ctx, const char *name)
 {
 	struct fz_source *s = ctx;
@@ -246,7 +249,7 @@ fz_param(void *ctx, const char *name)
 	return NULL;
 }
 
-static int
+static inline int
 fz_read(void *ctx, char *out, int len)
 {
 	struct fz_source *s = ctx;
@@ -263,7 +266,7 @@ fz_read(void *ctx, char *out, int len)
 	return (int)n;
 }
 
-static bool
+static inline bool
 fz_write(void *ctx, const char *data, size_t len)
 {
 	buf_append(ctx, data, len);
@@ -271,7 +274,7 @@ fz_write(void *ctx, const char *data, size_t len)
 }
 
 /* Runs the whole pipeline, service_handle and respond_write, into out. */
-static void
+static inline void
 fz_run(const struct config *cfg, struct fz_source *s, struct buf *out)
 {
 	struct request_source src = {fz_param, fz_read, s};

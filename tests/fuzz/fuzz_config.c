@@ -16,7 +16,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fz_silence_stderr(argc, argv);
 	fz_make_dir("config");
-	snprintf(ini_path, sizeof(ini_path), "%s/streamtoken.ini", fz_dir);
+	if (snprintf(ini_path, sizeof(ini_path), "%s/streamtoken.ini", fz_dir) >=
+	    (int)sizeof(ini_path))
+		fz_die("streamtoken.ini");
 	return 0;
 }
 
