@@ -161,6 +161,8 @@ check_decide(const struct config *cfg, const char *uri, const char *token,
 		return decide(res, 401, "no token");
 	res->token_status = token_verify(cfg, token, strlen(token), now,
 	    &res->claims);
+	if (res->token_status == TOKEN_NO_MEMORY)
+		return decide(res, 500, "internal error");
 	if (res->token_status != TOKEN_VALID)
 		return decide(res, 401, token_status_reason(res->token_status));
 	res->token_checked = true;

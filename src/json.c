@@ -14,8 +14,18 @@ struct parser {
 	const unsigned char *p;
 	const unsigned char *end;
 	int depth_left;
+	bool nomem;			/* an allocation failed: not the text's fault */
 	struct buf scratch;		/* decoded string bytes */
 };
+
+/* Every json-c constructor goes through here, so NULL means out of memory. */
+static json_object *
+made(struct parser *ps, json_object *o)
+{
+	if (o == NULL)
+		ps->nomem = true;
+	return o;
+}
 
 static bool parse_value(struct parser *ps, json_object **out);
 
@@ -158,6 +168,8 @@ parse_string_bytes(struct parser *ps)
 			return false;
 		if (*ps->p == '"') {
 			ps->p++;
+			if (ps->scratch.failed)
+				ps->nomem = true;
 			return !ps->scratch.failed;
 		}
 		if (*ps->p >= 0x80) {
@@ -196,8 +208,8 @@ parse_string(struct parser *ps)
 	ps->p++;	/* the opening quote */
 	if (!parse_string_bytes(ps) || ps->scratch.len > INT32_MAX)
 		return NULL;
-	return json_object_new_string_len(ps->scratch.len ? ps->scratch.data : "",
-	    (int)ps->scratch.len);
+	return made(ps, json_object_new_string_len(ps->scratch.len ?
+	    ps->scratch.data : "", (int)ps->scratch.len));
 }
 
 static bool
@@ -254,13 +266,13 @@ parse_number(struct parser *ps)
 		unsigned long long u = strtoull(text, &endp, 10);
 		if (errno == 0) {
 			if (u <= INT64_MAX)
-				return json_object_new_int64((int64_t)u);
-			return json_object_new_uint64((uint64_t)u);
+				return made(ps, json_object_new_int64((int64_t)u));
+			return made(ps, json_object_new_uint64((uint64_t)u));
 		}
 	} else if (integral) {
 		long long v = strtoll(text, &endp, 10);
 		if (errno == 0)
-			return json_object_new_int64(v);
+			return made(ps, json_object_new_int64(v));
 	}
 	/* Fractions, exponents and integers beyond 64 bits are doubles. */
 	errno = 0;
@@ -268,14 +280,14 @@ parse_number(struct parser *ps)
 		double d = strtod(text, &endp);
 		if (*endp != '\0')
 			return NULL;
-		return json_object_new_double(d);
+		return made(ps, json_object_new_double(d));
 	}
 }
 
 static json_object *
 parse_array(struct parser *ps)
 {
-	json_object *arr = json_object_new_array(), *v;
+	json_object *arr = made(ps, json_object_new_array()), *v;
 
 	ps->p++;
 	if (arr == NULL)
@@ -289,6 +301,7 @@ parse_array(struct parser *ps)
 		if (!parse_value(ps, &v))
 			goto fail;
 		if (json_object_array_add(arr, v) != 0) {
+			ps->nomem = true;
 			json_object_put(v);
 			goto fail;
 		}
@@ -310,7 +323,7 @@ fail:
 static json_object *
 parse_object(struct parser *ps)
 {
-	json_object *obj = json_object_new_object(), *v;
+	json_object *obj = made(ps, json_object_new_object()), *v;
 	char short_key[64], *key = NULL;
 
 	ps->p++;
@@ -338,6 +351,7 @@ parse_object(struct parser *ps)
 			    ps->scratch.len);
 			short_key[ps->scratch.len] = '\0';
 		} else if ((key = strndup(ps->scratch.data, ps->scratch.len)) == NULL) {
+			ps->nomem = true;
 			goto fail;
 		}
 		skip_ws(ps);
@@ -348,6 +362,7 @@ parse_object(struct parser *ps)
 		/* Duplicate names: the last wins, as with json-c's own parser. */
 		if (json_object_object_add(obj, key != NULL ? key : short_key,
 		    v) != 0) {
+			ps->nomem = true;
 			json_object_put(v);
 			goto fail;
 		}
@@ -391,10 +406,12 @@ parse_value(struct parser *ps, json_object **out)
 		v = parse_string(ps);
 		break;
 	case 't':
-		v = take_literal(ps, "true", 4) ? json_object_new_boolean(1) : NULL;
+		v = take_literal(ps, "true", 4) ?
+		    made(ps, json_object_new_boolean(1)) : NULL;
 		break;
 	case 'f':
-		v = take_literal(ps, "false", 5) ? json_object_new_boolean(0) : NULL;
+		v = take_literal(ps, "false", 5) ?
+		    made(ps, json_object_new_boolean(0)) : NULL;
 		break;
 	case 'n':
 		return take_literal(ps, "null", 4);
@@ -408,7 +425,8 @@ parse_value(struct parser *ps, json_object **out)
 }
 
 bool
-json_parse(const char *text, size_t len, int max_depth, json_object **out)
+json_parse(const char *text, size_t len, int max_depth, json_object **out,
+    enum json_error *why)
 {
 	struct parser ps;
 	json_object *root;
@@ -417,12 +435,15 @@ json_parse(const char *text, size_t len, int max_depth, json_object **out)
 	ps.p = (const unsigned char *)text;
 	ps.end = ps.p + len;
 	ps.depth_left = max_depth;
+	ps.nomem = false;
 	buf_init(&ps.scratch);
 	ok = parse_value(&ps, &root);
 	skip_ws(&ps);
 	buf_free(&ps.scratch);
 	if (!ok || ps.p != ps.end) {
 		json_object_put(root);
+		if (why != NULL)
+			*why = ps.nomem ? JSON_NO_MEMORY : JSON_SYNTAX;
 		return false;
 	}
 	*out = root;

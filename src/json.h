@@ -17,6 +17,13 @@
  * Why not json_tokener: json-c 0.16 switches locale on every parse (several
  * microseconds per request) and accepts NaN, Infinity and invalid UTF-8.
  */
-bool json_parse(const char *text, size_t len, int max_depth, json_object **out);
+enum json_error {
+	JSON_SYNTAX = 1,	/* not JSON: the sender's fault */
+	JSON_NO_MEMORY,		/* ours */
+};
+
+/* why (may be NULL) says which, on failure. */
+bool json_parse(const char *text, size_t len, int max_depth, json_object **out,
+    enum json_error *why);
 
 #endif

@@ -96,10 +96,15 @@ handle_call(struct request *req, json_object *obj, struct buf *out, bool single)
 		oc.err = m->handler(&call);
 	}
 	if (oc.responded) {
-		if (oc.err == ST_OK)
-			respond_rpc_result(out, id_json(id), result.data, result.len);
+		const char *idj = id_json(id);
+
+		/* json-c returns NULL when it cannot allocate: a 500 for the lot. */
+		if (idj == NULL || result.failed)
+			out->failed = true;
+		else if (oc.err == ST_OK)
+			respond_rpc_result(out, idj, result.data, result.len);
 		else
-			respond_rpc_error(out, oc.err, id_json(id), &call.perr);
+			respond_rpc_error(out, oc.err, idj, &call.perr);
 	}
 	if (single)
 		req->status = oc.responded ? st_err_info(oc.err)->http_status : 204;
@@ -149,12 +154,15 @@ void
 jsonrpc_handle(struct request *req)
 {
 	json_object *root = NULL;
+	enum json_error why;
 	struct outcome oc;
 
-	if (!json_parse(req->body, req->body_len, JSONRPC_MAX_DEPTH, &root)) {
-		req->status = 400;
-		respond_rpc_error(&req->out, ST_ERR_PARSE, "null", NULL);
-		log_request(req, NULL, NULL, st_err_info(ST_ERR_PARSE)->rpc_code);
+	if (!json_parse(req->body, req->body_len, JSONRPC_MAX_DEPTH, &root, &why)) {
+		enum st_err err = why == JSON_NO_MEMORY ? ST_ERR_INTERNAL : ST_ERR_PARSE;
+
+		req->status = st_err_info(err)->http_status;
+		respond_rpc_error(&req->out, err, "null", NULL);
+		log_request(req, NULL, NULL, st_err_info(err)->rpc_code);
 		return;
 	}
 	if (json_object_is_type(root, json_type_array)) {

@@ -104,18 +104,28 @@ serve_fastcgi(struct config **cfg, const char *path)
 	struct request_source src = {fcgi_param, fcgi_read, NULL};
 	FCGX_Request fcgi;
 	struct request req;
+	sigset_t held;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, 0, 0) != 0) {
 		log_msg("cannot initialise libfcgi");
 		return 1;
 	}
 	src.ctx = &fcgi;
+	sigemptyset(&held);
+	sigaddset(&held, SIGHUP);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGINT);
 	log_msg("serving FastCGI with %s", path);
 	while (!stop_requested) {
 		if (reload_requested)
 			reload(cfg, path);
 		if (FCGX_Accept_r(&fcgi) < 0)
 			break;
+		/*
+		 * No signal may interrupt a request's reads and writes (libfcgi
+		 * gives up on EINTR): they wait until it is answered.
+		 */
+		sigprocmask(SIG_BLOCK, &held, NULL);
 		in_request = 1;
 		if (reload_requested)
 			reload(cfg, path);
@@ -125,6 +135,7 @@ serve_fastcgi(struct config **cfg, const char *path)
 		request_free(&req);
 		FCGX_Finish_r(&fcgi);
 		in_request = 0;
+		sigprocmask(SIG_UNBLOCK, &held, NULL);
 	}
 	FCGX_Free(&fcgi, 1);
 	return 0;

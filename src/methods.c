@@ -151,6 +151,8 @@ verify_token(struct call *call)
 		authentic = valid || res.token_status == TOKEN_EXPIRED ||
 		    res.token_status == TOKEN_NOT_YET_VALID;
 	}
+	if (res.token_status == TOKEN_NO_MEMORY)
+		return ST_ERR_INTERNAL;
 	buf_printf(call->result, "{\"valid\":%s,\"reason\":",
 	    valid ? "true" : "false");
 	buf_append_json_string(call->result, reason, strlen(reason));

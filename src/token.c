@@ -187,6 +187,8 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 	buf_puts(&json, "\",\"typ\":\"JWT\",\"kid\":\"");
 	buf_puts(&json, key->name);	/* a name: no JSON escaping needed */
 	buf_puts(&json, "\"}");
+	if (json.failed)
+		goto out;
 	base64url_encode(out, json.data, json.len);
 	buf_append(out, ".", 1);
 	buf_reset(&json);
@@ -225,22 +227,29 @@ token_status_reason(enum token_status st)
 	case TOKEN_EXPIRED: return "token expired";
 	case TOKEN_NOT_YET_VALID: return "token issued in the future";
 	case TOKEN_BAD_CLAIMS: return "invalid claims";
+	case TOKEN_NO_MEMORY: return "internal error";
 	}
 	return "invalid token";
 }
 
-/* Decodes one base64url part holding a JSON object. */
+/*
+ * Decodes one base64url part holding a JSON object; NULL if it does not,
+ * with *nomem set when the reason was a failed allocation, not the token.
+ */
 static json_object *
-decode_json_part(const char *part, size_t len)
+decode_json_part(const char *part, size_t len, bool *nomem)
 {
 	unsigned char raw[TOKEN_MAX_LEN];
 	json_object *obj = NULL;
+	enum json_error why;
 	size_t n;
 
 	if (!base64url_decode(part, len, raw, sizeof(raw), &n) || n == 0)
 		return NULL;
-	if (!json_parse((const char *)raw, n, 8, &obj))
+	if (!json_parse((const char *)raw, n, 8, &obj, &why)) {
+		*nomem = why == JSON_NO_MEMORY;
 		return NULL;
+	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		return NULL;
@@ -354,6 +363,7 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 	const struct key *key = NULL;
 	enum token_status st = TOKEN_MALFORMED;
 	size_t mac_len, sig_len;
+	bool nomem = false;
 
 	memset(c, 0, sizeof(*c));
 	if (len == 0 || len > TOKEN_MAX_LEN || memchr(token, '\0', len) != NULL)
@@ -365,7 +375,7 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 	if (dot2 == NULL ||
 	    memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
 		goto out;
-	header = decode_json_part(token, (size_t)(dot1 - token));
+	header = decode_json_part(token, (size_t)(dot1 - token), &nomem);
 	if (header == NULL)
 		goto out;
 	st = check_header(cfg, header, &key, c);
@@ -381,7 +391,7 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 		goto out;
 	/* Only now is the payload authentic enough to read. */
 	st = TOKEN_BAD_CLAIMS;
-	payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1), &nomem);
 	if (payload == NULL || !read_claims(payload, c))
 		goto out;
 	if (c->has_exp && now > c->exp + (int64_t)cfg->leeway)
@@ -393,5 +403,5 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 out:
 	json_object_put(header);
 	json_object_put(payload);
-	return st;
+	return nomem ? TOKEN_NO_MEMORY : st;
 }

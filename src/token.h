@@ -34,6 +34,7 @@ enum token_status {
 	TOKEN_EXPIRED,
 	TOKEN_NOT_YET_VALID,		/* iat in the future beyond leeway */
 	TOKEN_BAD_CLAIMS,		/* signed, but claims of the wrong shape */
+	TOKEN_NO_MEMORY,		/* could not decide: our fault, not the token's */
 };
 
 /* RFC 7515 §2: base64url without padding. */

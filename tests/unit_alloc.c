@@ -212,8 +212,7 @@ static struct scenario scenarios[] = {
 	    "{\"jsonrpc\":\"2.0\",\"method\":\"Auth.CreateAccessToken\","
 	    "\"params\":{\"stream\":\"camera-1\",\"ttl\":600,\"live\":true,"
 	    "\"dvr\":true,\"from\":1700000000,\"to\":1700003600},\"id\":1}",
-	    false, "json_parse OOM answered 400 -32700; token_sign OOM issues a broken token; "
-	    "id_json OOM crashes", ""},
+	    false, NULL, ""},
 	{"alloc_sweep_batch", issue_kv,
 	    "[{\"jsonrpc\":\"2.0\",\"method\":\"Auth.CreateAccessToken\","
 	    "\"params\":[\"cam-7\",60,true],\"id\":\"a\"},"
@@ -224,9 +223,8 @@ static struct scenario scenarios[] = {
 	    "{\"jsonrpc\":\"2.0\",\"method\":\"Nope\",\"id\":3},"
 	    "{\"jsonrpc\":\"2.0\",\"method\":\"Auth.CreateAccessToken\","
 	    "\"params\":{\"stream\":\"camera-1\",\"tll\":5},\"id\":4}]",
-	    false, "json_parse OOM answered 400 -32700", ""},
-	{"alloc_sweep_verify_token", issue_kv, NULL, false,
-	    "json_parse OOM answered -32700; token_verify OOM reported as a bad token", ""},
+	    false, NULL, ""},
+	{"alloc_sweep_verify_token", issue_kv, NULL, false, NULL, ""},
 	{"alloc_sweep_authorizer_check", check_kv, "", true, NULL, ""},
 };
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -364,8 +362,10 @@ judge(const struct scenario *sc, char *detail, size_t cap)
 	if (strncmp(outbuf, "Status: 500 ", 12) == 0 && body != NULL && !has_token &&
 	    strstr(body, "\"code\":-32603") != NULL)
 		return V_OK;
+	/* A check that could not decide refuses: 500 (or 401/403), never a Variable-. */
 	if (sc->check && !has_token && (strncmp(outbuf, "Status: 401 ", 12) == 0 ||
-	    strncmp(outbuf, "Status: 403 ", 12) == 0) &&
+	    strncmp(outbuf, "Status: 403 ", 12) == 0 ||
+	    strncmp(outbuf, "Status: 500 ", 12) == 0) &&
 	    strstr(outbuf, "Variable-") == NULL)
 		return V_OK;
 	if (!sc->check && sc->body[0] == '[' && batch_acceptable(sc->reference, masked) &&

@@ -79,7 +79,7 @@ parse_row(void)
 {
 	json_object *root = NULL;
 	size_t len = cur->len ? cur->len : strlen(cur->text);
-	bool ok = json_parse(cur->text, len, 32, &root);
+	bool ok = json_parse(cur->text, len, 32, &root, NULL);
 
 	EXPECT(ok == cur->ok);
 	if (ok && cur->ok)
@@ -109,7 +109,7 @@ depth_limit_is_inclusive(void)
 	char *s = nested(32);
 	json_object *root = NULL;
 
-	EXPECT(json_parse(s, strlen(s), 32, &root));
+	EXPECT(json_parse(s, strlen(s), 32, &root, NULL));
 	json_object_put(root);
 	free(s);
 }
@@ -120,7 +120,7 @@ depth_beyond_limit_refused(void)
 	char *s = nested(33);
 	json_object *root = NULL;
 
-	EXPECT(!json_parse(s, strlen(s), 32, &root));
+	EXPECT(!json_parse(s, strlen(s), 32, &root, NULL));
 	free(s);
 }
 
@@ -130,7 +130,7 @@ deep_hostile_nesting_refused_without_recursion_blowup(void)
 	char *s = nested(100000);
 	json_object *root = NULL;
 
-	EXPECT(!json_parse(s, strlen(s), 32, &root));
+	EXPECT(!json_parse(s, strlen(s), 32, &root, NULL));
 	free(s);
 }
 
@@ -140,7 +140,7 @@ escapes_decode_to_utf8(void)
 	const char *t = "\"\\u00e9\\ud83d\\ude00\\n\"";
 	json_object *root = NULL;
 
-	EXPECT(json_parse(t, strlen(t), 4, &root));
+	EXPECT(json_parse(t, strlen(t), 4, &root, NULL));
 	EXPECT_STR(json_object_get_string(root), "\xc3\xa9\xf0\x9f\x98\x80\n");
 	json_object_put(root);
 }
@@ -151,9 +151,19 @@ escaped_nul_kept_with_length(void)
 	const char *t = "\"a\\u0000b\"";
 	json_object *root = NULL;
 
-	EXPECT(json_parse(t, strlen(t), 4, &root));
+	EXPECT(json_parse(t, strlen(t), 4, &root, NULL));
 	EXPECT(json_object_get_string_len(root) == 3);
 	json_object_put(root);
+}
+
+static void
+syntax_error_is_not_out_of_memory(void)
+{
+	enum json_error why = JSON_NO_MEMORY;
+	json_object *root = NULL;
+
+	EXPECT(!json_parse("{\"a\":}", 6, 4, &root, &why));
+	EXPECT(why == JSON_SYNTAX);
 }
 
 static void
@@ -162,7 +172,7 @@ duplicate_key_last_wins(void)
 	const char *t = "{\"ttl\":1,\"ttl\":2}";
 	json_object *root = NULL, *v;
 
-	EXPECT(json_parse(t, strlen(t), 4, &root));
+	EXPECT(json_parse(t, strlen(t), 4, &root, NULL));
 	EXPECT(json_object_object_get_ex(root, "ttl", &v) && json_object_get_int(v) == 2);
 	json_object_put(root);
 }
@@ -189,5 +199,6 @@ main(void)
 	RUN(escapes_decode_to_utf8);
 	RUN(escaped_nul_kept_with_length);
 	RUN(duplicate_key_last_wins);
+	RUN(syntax_error_is_not_out_of_memory);
 	return tap_done();
 }
