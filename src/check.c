@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "check.h"
 #include "log.h"
+#include "text.h"
 
 static void
 decide(struct check_result *res, int status, const char *reason)
@@ -26,20 +27,6 @@ window_inside(const struct claims *c, const struct route_match *m)
 	return true;
 }
 
-static bool
-hexval(char c, int *v)
-{
-	if (c >= '0' && c <= '9')
-		*v = c - '0';
-	else if (c >= 'a' && c <= 'f')
-		*v = c - 'a' + 10;
-	else if (c >= 'A' && c <= 'F')
-		*v = c - 'A' + 10;
-	else
-		return false;
-	return true;
-}
-
 /* The value of name=... in a query string, percent-decoded into out. */
 static bool
 query_param(const char *q, const char *name, char *out, size_t cap)
@@ -50,13 +37,14 @@ query_param(const char *q, const char *name, char *out, size_t cap)
 	while (p != NULL && *p != '\0') {
 		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
 			for (v = p + nlen + 1; *v != '\0' && *v != '&'; v++) {
-				int hi, lo;
 				char c = *v;
 
 				if (c == '%') {
-					if (!hexval(v[1], &hi) || !hexval(v[2], &lo))
+					int b = text_percent_byte(v);
+
+					if (b < 0)
 						return false;
-					c = (char)(hi << 4 | lo);
+					c = (char)b;
 					v += 2;
 				}
 				if (n + 1 >= cap || c == '\0')

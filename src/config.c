@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "keys.h"
+#include "text.h"
 
 #define LINE_MAX_LEN 8192
 
@@ -61,13 +62,9 @@ config_valid_name(const char *s, size_t len)
 
 	if (len < 1 || len > ST_NAME_MAX)
 		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' ||
-		    c == '-'))
+	for (i = 0; i < len; i++)
+		if (!text_is_name_char((unsigned char)s[i]))
 			return false;
-	}
 	return true;
 }
 
@@ -85,7 +82,7 @@ valid_pattern(const char *s, bool *is_glob)
 			glob = true;
 			continue;
 		}
-		if (!config_valid_name(s + i, 1))
+		if (!text_is_name_char((unsigned char)s[i]))
 			return false;
 	}
 	if (is_glob != NULL)
@@ -248,18 +245,6 @@ parse_bool(struct parser *p, const char *key, const char *v, bool *out)
 	return true;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool
 parse_sha256_hex(struct parser *p, const char *v, unsigned char out[32])
 {
@@ -268,7 +253,8 @@ parse_sha256_hex(struct parser *p, const char *v, unsigned char out[32])
 	if (strlen(v) != 64)
 		return fail(p, "token_sha256 must be 64 hexadecimal digits");
 	for (i = 0; i < 32; i++) {
-		int hi = hex_digit(v[2 * i]), lo = hex_digit(v[2 * i + 1]);
+		int hi = text_hex_value((unsigned char)v[2 * i]),
+		    lo = text_hex_value((unsigned char)v[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return fail(p, "token_sha256 must be 64 hexadecimal digits");
 		out[i] = (unsigned char)(hi << 4 | lo);

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "text.h"
 
 struct parser {
 	const unsigned char *p;
@@ -52,15 +53,9 @@ hex4(const unsigned char *p)
 	int v = 0, i;
 
 	for (i = 0; i < 4; i++) {
-		int c = p[i], d;
+		int d = text_hex_value(p[i]);
 
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
+		if (d < 0)
 			return -1;
 		v = v << 4 | d;
 	}

@@ -171,7 +171,9 @@ key_prepare(struct key *key)
 	if (key->secret_len > bs) {
 		sha_init(key->alg, &st->inner);
 		sha_update(key->alg, &st->inner, key->secret, key->secret_len);
-		memcpy(block, digest, sha_final(key->alg, &st->inner, digest));
+		size_t n = sha_final(key->alg, &st->inner, digest);
+
+		memcpy(block, digest, n);
 	} else {
 		memcpy(block, key->secret, key->secret_len);
 	}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 
 /* Untrusted words (method names) are cut short and reduced to safe characters. */
 static void
@@ -21,8 +22,7 @@ safe_word(char *dst, size_t cap, const char *src)
 	}
 	for (i = 0; src[i] != '\0' && i < cap - 1; i++) {
 		unsigned char c = (unsigned char)src[i];
-		dst[i] = ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr("._~-", c) != NULL) ? (char)c : '?';
+		dst[i] = text_is_name_char(c) ? (char)c : '?';
 	}
 	dst[i] = '\0';
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -21,16 +22,8 @@
 #include "respond.h"
 #include "service.h"
 
-static volatile sig_atomic_t reload_requested;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t in_request;
-
-static void
-on_sighup(int sig)
-{
-	(void)sig;
-	reload_requested = 1;
-}
 
 /* SPEC 5: SIGTERM finishes the request in hand, then exits 0. */
 static void
@@ -42,22 +35,39 @@ on_sigterm(int sig)
 	stop_requested = 1;
 }
 
+/*
+ * SIGHUP stays blocked while serving and is collected between requests
+ * (reload_pending): a handler would interrupt libfcgi, which gives up on
+ * EINTR and drops the connection unanswered.
+ */
 static void
-install_signals(void)
+install_signals(sigset_t *hup)
 {
 	struct sigaction sa;
 
+	sigemptyset(hup);
+	sigaddset(hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, hup, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	/* A signal must not cut short the read of a request body. */
 	sa.sa_flags = SA_RESTART;
-	sa.sa_handler = on_sighup;
-	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_sigterm;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Consumes every pending SIGHUP; true if there was one. */
+static bool
+reload_pending(const sigset_t *hup)
+{
+	const struct timespec now = {0, 0};
+	bool pending = false;
+
+	while (sigtimedwait(hup, NULL, &now) == SIGHUP)
+		pending = true;
+	return pending;
 }
 
 /* SPEC 4: a bad file keeps the old configuration, and says why. */
@@ -67,7 +77,6 @@ reload(struct config **cfg, const char *path)
 	char err[1024];
 	struct config *fresh;
 
-	reload_requested = 0;
 	fresh = config_load(path, err, sizeof(err));
 	if (fresh == NULL) {
 		log_msg("reload failed, keeping the previous configuration: %s", err);
@@ -99,7 +108,7 @@ fcgi_write(void *ctx, const char *data, size_t len)
 }
 
 static int
-serve_fastcgi(struct config **cfg, const char *path)
+serve_fastcgi(struct config **cfg, const char *path, const sigset_t *hup)
 {
 	struct request_source src = {fcgi_param, fcgi_read, NULL};
 	FCGX_Request fcgi;
@@ -112,22 +121,22 @@ serve_fastcgi(struct config **cfg, const char *path)
 	}
 	src.ctx = &fcgi;
 	sigemptyset(&held);
-	sigaddset(&held, SIGHUP);
 	sigaddset(&held, SIGTERM);
 	sigaddset(&held, SIGINT);
 	log_msg("serving FastCGI with %s", path);
 	while (!stop_requested) {
-		if (reload_requested)
+		if (reload_pending(hup))
 			reload(cfg, path);
 		if (FCGX_Accept_r(&fcgi) < 0)
 			break;
 		/*
-		 * No signal may interrupt a request's reads and writes (libfcgi
-		 * gives up on EINTR): they wait until it is answered.
+		 * SIGTERM waits until the request in hand is answered (libfcgi
+		 * gives up on EINTR); it ends the process between requests.
 		 */
 		sigprocmask(SIG_BLOCK, &held, NULL);
 		in_request = 1;
-		if (reload_requested)
+		/* SPEC 4: a reload applies from the next request on. */
+		if (reload_pending(hup))
 			reload(cfg, path);
 		request_init(&req, *cfg, &src);
 		service_handle(&req);
@@ -249,8 +258,10 @@ serve(const char *opt_path, const char *user)
 		return 1;
 	}
 	if (!FCGX_IsCGI()) {
-		install_signals();
-		status = serve_fastcgi(&cfg, path);
+		sigset_t hup;
+
+		install_signals(&hup);
+		status = serve_fastcgi(&cfg, path, &hup);
 	} else if (getenv("REQUEST_METHOD") != NULL) {
 		status = serve_cgi(cfg);
 	} else {
@@ -259,6 +270,18 @@ serve(const char *opt_path, const char *user)
 		status = 2;
 	}
 	config_free(cfg);
+	return status;
+}
+
+/* SPEC 5: output that could not be written is an error (gen-secret > /dev/full). */
+static int
+finish_output(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "streamtoken: cannot write the output: %s\n",
+		    strerror(errno));
+		return status == 0 ? 1 : status;
+	}
 	return status;
 }
 
@@ -278,7 +301,7 @@ main(int argc, char **argv)
 	if (argc > 1 && argv[1][0] != '-') {
 		status = cli_run(argc - 1, argv + 1);
 		if (status >= 0)
-			return status;
+			return finish_output(status);
 		fprintf(stderr, "streamtoken: unknown command %s\n", argv[1]);
 		cli_usage(stderr);
 		return 2;
@@ -293,10 +316,10 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			cli_usage(stdout);
-			return 0;
+			return finish_output(0);
 		case 'V':
 			printf("streamtoken %s\n", PACKAGE_VERSION);
-			return 0;
+			return finish_output(0);
 		default:
 			cli_usage(stderr);
 			return 2;

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "route.h"
+#include "text.h"
 
 /*
  * SPEC 7 built-in routes, in the order they are tried; the stream is the
@@ -102,18 +103,6 @@ route_add_builtins(struct config *cfg, char *err, size_t errlen)
 	return true;
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool
 route_normalize(const char *raw, size_t len, char *out, size_t cap)
 {
@@ -125,15 +114,11 @@ route_normalize(const char *raw, size_t len, char *out, size_t cap)
 		unsigned char c = (unsigned char)raw[i];
 
 		if (c == '%') {
-			int hi, lo;
+			int b;
 
-			if (i + 2 >= len)
+			if (i + 2 >= len || (b = text_percent_byte(raw + i)) < 0)
 				return false;
-			hi = hex_value(raw[i + 1]);
-			lo = hex_value(raw[i + 2]);
-			if (hi < 0 || lo < 0)
-				return false;
-			c = (unsigned char)(hi << 4 | lo);
+			c = (unsigned char)b;
 			/* An encoded separator would split differently for the server. */
 			if (c == '/' || c == '\\')
 				return false;
@@ -286,6 +271,10 @@ segment_time(const char *path, uint32_t *from, uint64_t *to)
 	    !fixed_digits(b + 9, 2, &day) || !fixed_digits(b + 12, 2, &hour) ||
 	    !fixed_digits(b + 15, 2, &min) || !fixed_digits(b + 18, 2, &sec))
 		return false;
+	/* timegm would quietly normalise month 13 or day 45: such a name has no time. */
+	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
+	    sec > 60)
+		return false;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = year - 1900;
 	tm.tm_mon = mon - 1;
@@ -302,13 +291,6 @@ segment_time(const char *path, uint32_t *from, uint64_t *to)
 }
 
 /* ---- the hand-written built-in matchers ---- */
-
-static bool
-is_name_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' || c == '-';
-}
 
 static bool
 is_alnum(char c)
@@ -401,7 +383,7 @@ is_segment(const char *p)
 	last = last != NULL ? last + 1 : p;
 	/* ([A-Za-z0-9._~-]+/)* : non-empty parts of name characters */
 	for (; *p != '\0'; p++) {
-		if (*p == '/' ? (p[1] == '/' || p[1] == '\0') : !is_name_char(*p))
+		if (*p == '/' ? (p[1] == '/' || p[1] == '\0') : !text_is_name_char((unsigned char)*p))
 			return false;
 	}
 	dot = strrchr(last, '.');

@@ -285,6 +285,19 @@ def gen_secret_no_overwrite():
     expect(err(r).strip(), "no message on stderr")
 
 
+def unwritable_output_fails(*args):
+    # SPEC 5: a secret or token that could not be written is an error, or
+    # a script would save an empty key file and carry on.
+    def check():
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([ST] + list(args), stdout=full,
+                               stderr=subprocess.PIPE,
+                               env=L.base_env())
+        expect(r.returncode != 0, "%s > /dev/full exited 0" % " ".join(args))
+        expect(r.stderr.strip(), "no message on stderr")
+    return check
+
+
 def gen_client_sha():
     r = st("gen-client", "cdn-backend_1.x~")
     expect_rc(r, 0, "gen-client")
@@ -323,6 +336,10 @@ def gen_client_paste_works():
 t.case("gen_secret_stdout_64_base64url", gen_secret_stdout)
 t.case("gen_secret_-o_mode_0600", gen_secret_file)
 t.case("gen_secret_refuses_to_overwrite", gen_secret_no_overwrite)
+t.case("gen_secret_to_full_disk_fails", unwritable_output_fails("gen-secret"))
+t.case("gen_client_to_full_disk_fails",
+       unwritable_output_fails("gen-client", "x"))
+t.case("version_to_full_disk_fails", unwritable_output_fails("--version"))
 t.case("gen_client_token_sha256_matches", gen_client_sha)
 t.case("gen_client_rejects_bad_names", gen_client_bad_name)
 t.case("gen_client_lines_pasted_into_ini_work", gen_client_paste_works)

@@ -696,15 +696,13 @@ t0 = time.time()
 try:
     t.case("sigterm_during_load_inflight_complete_exit_0",
            sigterm_during_load)
-    # Known failure, reported: now and then one request gets no bytes at
-    # all. Most likely libfcgi's OS_Accept: after accept() on a unix socket
-    # it waits (select/poll, never restarted by SA_RESTART) for the first
-    # bytes, and a SIGHUP landing there makes it close the connection
-    # unanswered. Remove the TODO once src/main.c keeps SIGHUP away from
-    # FCGX_Accept_r (e.g. blocked, and collected with sigpending()).
+    # Once, now and then one request got no bytes at
+    # all: libfcgi's OS_Accept waits (select, never restarted) for the first
+    # bytes after accept(), and a SIGHUP landing there made it close the
+    # connection unanswered. src/main.c now keeps SIGHUP blocked and
+    # collects it between requests.
     t.case("sighup_every_10ms_during_load_no_failed_request",
-           sighup_every_10ms, todo="SIGHUP during libfcgi accept drops a "
-           "connection")
+           sighup_every_10ms)
     t.case("broken_config_sighup_old_serves_error_logged_once_per_reload",
            broken_config_reload)
     t.case("key_file_deleted_before_reload_refused_old_key_serves",

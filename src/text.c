@@ -1,0 +1,35 @@
+/* text: character classes and escapes shared by the config, URL and query parsers. */
+#include "autoconfig.h"
+
+#include "text.h"
+
+bool
+text_is_name_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' || c == '-';
+}
+
+int
+text_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+text_percent_byte(const char *p)
+{
+	int hi, lo;
+
+	/* A NUL after '%' fails the first digit, so p[2] is never read past it. */
+	if ((hi = text_hex_value((unsigned char)p[1])) < 0 ||
+	    (lo = text_hex_value((unsigned char)p[2])) < 0)
+		return -1;
+	return hi << 4 | lo;
+}
