@@ -50,6 +50,7 @@ install_signals(sigset_t *hup)
 	sigprocmask(SIG_BLOCK, hup, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
+	/* SIGTERM in the middle of a request: its reads and writes resume. */
 	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = on_sigterm;
 	sigaction(SIGTERM, &sa, NULL);
@@ -58,16 +59,13 @@ install_signals(sigset_t *hup)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Consumes every pending SIGHUP; true if there was one. */
+/* Consumes a pending SIGHUP (signals do not queue: one call takes all). */
 static bool
 reload_pending(const sigset_t *hup)
 {
 	const struct timespec now = {0, 0};
-	bool pending = false;
 
-	while (sigtimedwait(hup, NULL, &now) == SIGHUP)
-		pending = true;
-	return pending;
+	return sigtimedwait(hup, NULL, &now) == SIGHUP;
 }
 
 /* SPEC 4: a bad file keeps the old configuration, and says why. */
@@ -113,27 +111,17 @@ serve_fastcgi(struct config **cfg, const char *path, const sigset_t *hup)
 	struct request_source src = {fcgi_param, fcgi_read, NULL};
 	FCGX_Request fcgi;
 	struct request req;
-	sigset_t held;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, 0, 0) != 0) {
 		log_msg("cannot initialise libfcgi");
 		return 1;
 	}
 	src.ctx = &fcgi;
-	sigemptyset(&held);
-	sigaddset(&held, SIGTERM);
-	sigaddset(&held, SIGINT);
 	log_msg("serving FastCGI with %s", path);
 	while (!stop_requested) {
-		if (reload_pending(hup))
-			reload(cfg, path);
 		if (FCGX_Accept_r(&fcgi) < 0)
 			break;
-		/*
-		 * SIGTERM waits until the request in hand is answered (libfcgi
-		 * gives up on EINTR); it ends the process between requests.
-		 */
-		sigprocmask(SIG_BLOCK, &held, NULL);
+		/* SIGTERM from now on waits for this request (on_sigterm). */
 		in_request = 1;
 		/* SPEC 4: a reload applies from the next request on. */
 		if (reload_pending(hup))
@@ -144,7 +132,6 @@ serve_fastcgi(struct config **cfg, const char *path, const sigset_t *hup)
 		request_free(&req);
 		FCGX_Finish_r(&fcgi);
 		in_request = 0;
-		sigprocmask(SIG_UNBLOCK, &held, NULL);
 	}
 	FCGX_Free(&fcgi, 1);
 	return 0;
