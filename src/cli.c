@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "config.h"
 #include "keys.h"
+#include "methods.h"
 #include "token.h"
 #include "validate.h"
 
@@ -285,7 +286,6 @@ cmd_mint(int argc, char **argv)
 	const struct client *client;
 	struct client any;
 	struct param_error perr;
-	struct claims cl;
 	struct grant g;
 	struct buf tok;
 	enum st_err err;
@@ -337,18 +337,7 @@ cmd_mint(int argc, char **argv)
 		    st_err_info(err)->message);
 		goto out;
 	}
-	memset(&cl, 0, sizeof(cl));
-	memcpy(cl.sub, g.stream, sizeof(cl.sub));
-	snprintf(cl.azp, sizeof(cl.azp), "%s", client->name);
-	cl.iat = (int64_t)time(NULL);
-	cl.has_exp = g.ttl != 0;
-	cl.exp = cl.iat + g.ttl;
-	cl.live = g.live;
-	cl.dvr = g.dvr;
-	cl.copy = g.copy;
-	cl.from = g.from;
-	cl.to = g.to;
-	if (!token_sign(cfg->signing_key, cfg->issuer, &cl, &tok)) {
+	if (!methods_sign_grant(cfg, client, &g, (int64_t)time(NULL), &tok)) {
 		fprintf(stderr, "streamtoken: cannot sign the token\n");
 		goto out;
 	}

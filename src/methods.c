@@ -9,12 +9,32 @@
 #include "token.h"
 #include "validate.h"
 
+bool
+methods_sign_grant(const struct config *cfg, const struct client *client,
+    const struct grant *g, int64_t now, struct buf *out)
+{
+	struct claims c;
+
+	/* SPEC 3: the claims of a grant. */
+	memset(&c, 0, sizeof(c));
+	memcpy(c.sub, g->stream, sizeof(c.sub));
+	snprintf(c.azp, sizeof(c.azp), "%s", client->name);
+	c.iat = now;
+	c.has_exp = g->ttl != 0;
+	c.exp = c.iat + (int64_t)g->ttl;
+	c.live = g->live;
+	c.dvr = g->dvr;
+	c.copy = g->copy;
+	c.from = g->from;
+	c.to = g->to;
+	return token_sign(cfg->signing_key, cfg->issuer, &c, out);
+}
+
 /* SPEC 2.3: sign a token for a validated grant. */
 static enum st_err
 create_access_token(struct call *call)
 {
 	const struct config *cfg = call->req->cfg;
-	struct claims c;
 	struct grant g;
 	struct buf tok;
 	enum st_err err;
@@ -25,20 +45,8 @@ create_access_token(struct call *call)
 	if (err != ST_OK)
 		return err;
 
-	memset(&c, 0, sizeof(c));
-	memcpy(c.sub, g.stream, sizeof(c.sub));
-	memcpy(c.azp, call->req->client->name, strlen(call->req->client->name) + 1);
-	c.iat = call->req->now;
-	c.has_exp = g.ttl != 0;
-	c.exp = c.iat + (int64_t)g.ttl;
-	c.live = g.live;
-	c.dvr = g.dvr;
-	c.copy = g.copy;
-	c.from = g.from;
-	c.to = g.to;
-
 	buf_init(&tok);
-	if (!token_sign(cfg->signing_key, cfg->issuer, &c, &tok)) {
+	if (!methods_sign_grant(cfg, call->req->client, &g, call->req->now, &tok)) {
 		buf_free(&tok);
 		return ST_ERR_INTERNAL;
 	}

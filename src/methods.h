@@ -31,4 +31,8 @@ struct method {
 
 const struct method *methods_find(const char *name);
 
+/* Signs the token of a validated grant for client at time now (SPEC 3). */
+bool methods_sign_grant(const struct config *cfg, const struct client *client,
+    const struct grant *g, int64_t now, struct buf *out);
+
 #endif
