@@ -315,6 +315,26 @@ fail:
 	return NULL;
 }
 
+/*
+ * The member names of a JSON-RPC call and its params are a few known words:
+ * those are added as constant keys (json-c would strdup every key).
+ */
+static int
+add_member(json_object *obj, const char *key, json_object *v)
+{
+	static const char *const known[] = {
+		"jsonrpc", "method", "params", "id", "stream", "ttl", "live", "dvr",
+		"copy", "from", "to", "token", "url",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(key, known[i]) == 0)
+			return json_object_object_add_ex(obj, known[i], v,
+			    JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	return json_object_object_add(obj, key, v);
+}
+
 static json_object *
 parse_object(struct parser *ps)
 {
@@ -355,8 +375,7 @@ parse_object(struct parser *ps)
 		if (!parse_value(ps, &v))
 			goto fail;
 		/* Duplicate names: the last wins, as with json-c's own parser. */
-		if (json_object_object_add(obj, key != NULL ? key : short_key,
-		    v) != 0) {
+		if (add_member(obj, key != NULL ? key : short_key, v) != 0) {
 			ps->nomem = true;
 			json_object_put(v);
 			goto fail;
