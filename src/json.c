@@ -329,7 +329,7 @@ add_member(json_object *obj, const char *key, json_object *v)
 	size_t i;
 
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(key, known[i]) == 0)
+		if (key[0] == known[i][0] && strcmp(key, known[i]) == 0)
 			return json_object_object_add_ex(obj, known[i], v,
 			    JSON_C_OBJECT_ADD_CONSTANT_KEY);
 	return json_object_object_add(obj, key, v);
