@@ -33,7 +33,7 @@ is_b64token(const char *s, size_t len)
 }
 
 const char *
-auth_bearer_token(const char *authorization, size_t *len)
+auth_bearer_token(const char *authorization, size_t max, size_t *len)
 {
 	const char *tok;
 	size_t n;
@@ -49,7 +49,7 @@ auth_bearer_token(const char *authorization, size_t *len)
 	n = strlen(tok);
 	while (n > 0 && tok[n - 1] == ' ')
 		n--;
-	if (n == 0 || n > AUTH_TOKEN_MAX || !is_b64token(tok, n))
+	if (n == 0 || n > max || !is_b64token(tok, n))
 		return NULL;
 	*len = n;
 	return tok;
@@ -67,7 +67,7 @@ auth_bearer(const struct config *cfg, const char *authorization,
 	/* SPEC 2.1: no bearer credentials at all is not the same as wrong ones. */
 	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
 		return ST_ERR_NO_CREDENTIALS;
-	tok = auth_bearer_token(authorization, &len);
+	tok = auth_bearer_token(authorization, AUTH_TOKEN_MAX, &len);
 	if (tok == NULL)
 		return ST_ERR_BAD_CREDENTIALS;
 	key_sha256(tok, len, digest);

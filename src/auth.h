@@ -15,7 +15,8 @@
 enum st_err auth_bearer(const struct config *cfg, const char *authorization,
     const struct client **client);
 
-/* Extracts the RFC 6750 b64token from an Authorization value; NULL if none. */
-const char *auth_bearer_token(const char *authorization, size_t *len);
+/* Extracts the RFC 6750 b64token (at most max bytes) from an Authorization value; NULL if none. */
+const char *auth_bearer_token(const char *authorization, size_t max,
+    size_t *len);
 
 #endif

@@ -69,7 +69,9 @@ static bool
 segment_is_live(const struct route_match *m, const struct config *cfg,
     int64_t now)
 {
-	return (int64_t)m->to + (int64_t)cfg->live_window >= now;
+	/* Judged on its start: the end comes from a duration the client wrote. */
+	return m->route->timed_segment &&
+	    (int64_t)m->from + (int64_t)cfg->live_window >= now;
 }
 
 /* Checks a verified token against what the route asks for. */
@@ -100,7 +102,7 @@ decide_grant(const struct config *cfg, int64_t now,
 		    window_inside(c, m);
 
 		if (!live_ok && !window_ok) {
-			if ((granted & m->perm) == PERM_LIVE)
+			if ((granted & m->perm) == PERM_LIVE && m->route->timed_segment)
 				return decide(res, 403, "segment is older than the live window");
 			return decide(res, 403,
 			    "requested time is outside the token's window");
@@ -109,9 +111,13 @@ decide_grant(const struct config *cfg, int64_t now,
 	decide(res, 200, "allowed");
 }
 
-void
-check_decide(const struct config *cfg, const char *uri, const char *token,
-    int64_t now, struct check_result *res)
+/*
+ * explicit: the caller names the token to judge (Auth.VerifyToken, verify
+ * --url); one in the URL's path or query is then not used in its place.
+ */
+static void
+decide_url(const struct config *cfg, const char *uri, const char *token,
+    bool explicit, int64_t now, struct check_result *res)
 {
 	char path[ROUTE_PATH_MAX], tok[TOKEN_MAX_LEN + 1];
 	const char *query, *rest;
@@ -125,10 +131,14 @@ check_decide(const struct config *cfg, const char *uri, const char *token,
 	plen = query != NULL ? (size_t)(query - uri) : strlen(uri);
 	if (!route_normalize(uri, plen, path, sizeof(path)))
 		return decide(res, 403, "URL path refused (encoding or traversal)");
-	if (route_take_path_token(path, tok, sizeof(tok)))
+	/* The path token segment is stripped either way, as the server does. */
+	if (route_take_path_token(path, tok, sizeof(tok))) {
+		if (!explicit)
+			token = tok;
+	} else if (!explicit && query != NULL &&
+	    query_param(query + 1, "token", tok, sizeof(tok))) {
 		token = tok;
-	else if (query != NULL && query_param(query + 1, "token", tok, sizeof(tok)))
-		token = tok;
+	}
 	rest = path;
 	prefix_len = cfg->url_prefix != NULL ? strlen(cfg->url_prefix) : 0;
 	if (prefix_len > 0) {
@@ -155,6 +165,20 @@ check_decide(const struct config *cfg, const char *uri, const char *token,
 		return decide(res, 401, token_status_reason(res->token_status));
 	res->token_checked = true;
 	decide_grant(cfg, now, res, res);
+}
+
+void
+check_decide(const struct config *cfg, const char *uri, const char *token,
+    int64_t now, struct check_result *res)
+{
+	decide_url(cfg, uri, token, false, now, res);
+}
+
+void
+check_decide_token(const struct config *cfg, const char *uri,
+    const char *token, int64_t now, struct check_result *res)
+{
+	decide_url(cfg, uri, token, true, now, res);
 }
 
 /* The streamtoken cookie, if the request carries one. */
@@ -187,8 +211,10 @@ check_request(struct request *req, const char *uri)
 	struct check_result res;
 	size_t len;
 
-	token = auth_bearer_token(request_param(req, "HTTP_AUTHORIZATION"), &len);
-	if (token != NULL && len <= TOKEN_MAX_LEN) {
+	/* A stream token, not an API key: up to TOKEN_MAX_LEN bytes. */
+	token = auth_bearer_token(request_param(req, "HTTP_AUTHORIZATION"),
+	    TOKEN_MAX_LEN, &len);
+	if (token != NULL) {
 		memcpy(cookie, token, len);
 		cookie[len] = '\0';
 		token = cookie;

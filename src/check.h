@@ -27,6 +27,10 @@ struct check_result {
 void check_decide(const struct config *cfg, const char *uri,
     const char *token, int64_t now, struct check_result *res);
 
+/* The same, for the given token only (Auth.VerifyToken, verify --url). */
+void check_decide_token(const struct config *cfg, const char *uri,
+    const char *token, int64_t now, struct check_result *res);
+
 /* The token of a request: path prefix, ?token=, Authorization: Bearer, cookie. */
 void check_request(struct request *req, const char *uri);
 

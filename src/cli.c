@@ -381,7 +381,7 @@ verify_url(const struct config *cfg, const char *url, const char *token)
 {
 	struct check_result res;
 
-	check_decide(cfg, url, token, (int64_t)time(NULL), &res);
+	check_decide_token(cfg, url, token, (int64_t)time(NULL), &res);
 	if (res.routed) {
 		const struct route_match *m = &res.match;
 

@@ -266,7 +266,8 @@ parse_number(struct parser *ps)
 		}
 	} else if (integral) {
 		long long v = strtoll(text, &endp, 10);
-		if (errno == 0)
+		/* -0 is no unsigned integer: it stays the double it spells. */
+		if (errno == 0 && v != 0)
 			return made(ps, json_object_new_int64(v));
 	}
 	/* Fractions, exponents and integers beyond 64 bits are doubles. */

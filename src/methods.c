@@ -144,7 +144,7 @@ verify_token(struct call *call)
 		return err;
 	memset(&res, 0, sizeof(res));
 	if (url != NULL) {
-		check_decide(cfg, url, token, call->req->now, &res);
+		check_decide_token(cfg, url, token, call->req->now, &res);
 		valid = res.status == 200;
 		reason = res.reason;
 		authentic = res.token_checked || res.token_status == TOKEN_EXPIRED ||

@@ -239,29 +239,54 @@ fixed_digits(const char *s, size_t n, int *out)
 	return true;
 }
 
+enum segment_timing { SEG_UNTIMED, SEG_TIMED, SEG_BAD };
+
+#define SEGMENT_MAX_MS 3600000	/* a longer "segment" is an archive in disguise */
+
+/* .../mm/ss-MS.ext: a dated-folder name that claims to carry a time. */
+static bool
+looks_timed(const char *path, const char *name)
+{
+	const char *p = name;
+
+	if (name - path < 3 || name[-1] != '/' || name[-2] < '0' || name[-2] > '9' ||
+	    name[-3] < '0' || name[-3] > '9')
+		return false;
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' || p[2] != '-')
+		return false;
+	p += 3;
+	if (*p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '.';
+}
+
 /*
  * Flussonic-style segment names carry their time: the path ends in
- * /YYYY/MM/DD/hh/mm/ss-MS.ext (MS: 1 to 9 digits of milliseconds).
+ * /YYYY/MM/DD/hh/mm/ss-MS.ext (MS: 1 to 9 digits of milliseconds, at most
+ * an hour). A name that looks timed but does not parse is SEG_BAD, never
+ * an untimed segment: it must not escape the window checks.
  */
-static bool
+static enum segment_timing
 segment_time(const char *path, uint32_t *from, uint64_t *to)
 {
-	const char *dot = strrchr(path, '.'), *q, *b, *e;
+	const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.'), *q, *b, *e;
 	int year, mon, day, hour, min, sec;
 	uint64_t ms = 0;
 	struct tm tm;
 	size_t nd = 0;
 	time_t t;
 
-	if (dot == NULL || dot[1] == '\0')
-		return false;
+	if (slash == NULL || !looks_timed(path, slash + 1))
+		return SEG_UNTIMED;
 	for (e = dot + 1; *e != '\0'; e++)
 		if (!((*e >= 'a' && *e <= 'z') || (*e >= '0' && *e <= '9')))
-			return false;
+			return SEG_BAD;
 	for (q = dot; q > path && q[-1] >= '0' && q[-1] <= '9'; q--)
 		nd++;
 	if (nd < 1 || nd > 9 || q - path < 21 || q[-1] != '-')
-		return false;
+		return SEG_BAD;
 	for (e = q; e < dot; e++)
 		ms = ms * 10 + (uint64_t)(*e - '0');
 	b = q - 21;	/* "/YYYY/MM/DD/hh/mm/ss" is 20 characters before the '-' */
@@ -270,11 +295,11 @@ segment_time(const char *path, uint32_t *from, uint64_t *to)
 	    !fixed_digits(b + 1, 4, &year) || !fixed_digits(b + 6, 2, &mon) ||
 	    !fixed_digits(b + 9, 2, &day) || !fixed_digits(b + 12, 2, &hour) ||
 	    !fixed_digits(b + 15, 2, &min) || !fixed_digits(b + 18, 2, &sec))
-		return false;
-	/* timegm would quietly normalise month 13 or day 45: such a name has no time. */
+		return SEG_BAD;
+	/* timegm would quietly normalise month 13 or day 45. */
 	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
-	    sec > 60)
-		return false;
+	    sec > 60 || ms > SEGMENT_MAX_MS)
+		return SEG_BAD;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = year - 1900;
 	tm.tm_mon = mon - 1;
@@ -284,10 +309,10 @@ segment_time(const char *path, uint32_t *from, uint64_t *to)
 	tm.tm_sec = sec;
 	t = timegm(&tm);
 	if (t < 0 || (uint64_t)t > UINT32_MAX)
-		return false;
+		return SEG_BAD;
 	*from = (uint32_t)t;
 	*to = (uint64_t)t + ms / 1000;
-	return true;
+	return SEG_TIMED;
 }
 
 /* ---- the hand-written built-in matchers ---- */
@@ -381,6 +406,13 @@ is_segment(const char *p)
 	size_t i;
 
 	last = last != NULL ? last + 1 : p;
+	/*
+	 * Download and timeshift names are never segments: an archive-X-Y.mp4
+	 * the download route refused (11 digits, "now") must not open through
+	 * the segment route with a live token.
+	 */
+	if (strncmp(last, "archive", 7) == 0 || strncmp(last, "timeshift", 9) == 0)
+		return false;
 	/* ([A-Za-z0-9._~-]+/)* : non-empty parts of name characters */
 	for (; *p != '\0'; p++) {
 		if (*p == '/' ? (p[1] == '/' || p[1] == '\0') : !text_is_name_char((unsigned char)*p))
@@ -434,8 +466,16 @@ match_builtin(enum builtin_kind kind, const char *rest, int64_t now,
 	case B_SEGMENT:
 		if (!is_segment(p))
 			return false;
-		m->has_window = segment_time(rest - 1, &m->from, &m->to);
-		return true;
+		switch (segment_time(rest - 1, &m->from, &m->to)) {
+		case SEG_UNTIMED:
+			return true;
+		case SEG_TIMED:
+			m->has_window = true;
+			return true;
+		case SEG_BAD:
+			break;
+		}
+		return false;
 	}
 	return false;
 }

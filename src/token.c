@@ -307,6 +307,17 @@ get_bool(json_object *obj, const char *name, bool *out)
 	return true;
 }
 
+/* jti is base64url (ours) or empty; it ends up in a header line. */
+static bool
+valid_jti(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
 static bool
 read_claims(json_object *payload, struct claims *c)
 {
@@ -316,6 +327,13 @@ read_claims(json_object *payload, struct claims *c)
 	if (!copy_string(payload, "sub", c->sub, sizeof(c->sub), true) ||
 	    !copy_string(payload, "jti", c->jti, sizeof(c->jti), false) ||
 	    !copy_string(payload, "azp", c->azp, sizeof(c->azp), false))
+		return false;
+	/*
+	 * Even signed by a shared key, azp and jti reach Variable- header
+	 * lines: a name and base64url only, so no CR or LF can split one.
+	 */
+	if ((c->azp[0] != '\0' && !config_valid_name(c->azp, strlen(c->azp))) ||
+	    !valid_jti(c->jti))
 		return false;
 	if (!get_int(payload, "iat", 0, INT64_MAX / 2, &c->iat, &present) ||
 	    !get_int(payload, "exp", 0, INT64_MAX / 2, &c->exp, &c->has_exp))
@@ -394,7 +412,8 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 	payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1), &nomem);
 	if (payload == NULL || !read_claims(payload, c))
 		goto out;
-	if (c->has_exp && now > c->exp + (int64_t)cfg->leeway)
+	/* RFC 7519 §4.1.4: valid only before exp (plus the configured leeway). */
+	if (c->has_exp && now >= c->exp + (int64_t)cfg->leeway)
 		st = TOKEN_EXPIRED;
 	else if (c->iat > now + (int64_t)cfg->leeway)
 		st = TOKEN_NOT_YET_VALID;

@@ -138,6 +138,7 @@ class Site:
         common = ("[client backend]\ntoken_sha256 = %s\n\n"
                   "[stream cam-1]\naccess = private\n\n"
                   "[stream lobby]\naccess = public\n\n"
+                  "[stream pub-*]\naccess = public\n\n"
                   "[stream cam-*]\naccess = private\n" % sha)
         self.before_ini = self.write(
             "before.ini",
@@ -518,6 +519,11 @@ def media_cases(t, label, site, port, app, forbidden=403):
     # streams and routes
     case("public_stream_without_token",
          lambda: served("/lobby/index.m3u8"))
+    # A public stream uid shaped like a token segment (pub-.x.y matches the
+    # public glob pub-*): the server's rewrite and the checker must agree on
+    # which first segments are tokens, or a private file is served under it.
+    case("public_uid_shaped_like_token_segment_does_not_open_private_file",
+         lambda: refused("/pub-.x.y/cam-1/seg-1.ts", allowed=(401, 403, 404)))
     case("public_stream_segment_without_token",
          lambda: served("/lobby/seg-2.ts"))
     case("unrouted_url_403",

@@ -149,8 +149,15 @@ def run_cases(t, site, app):
         t.case("verifytoken_url_" + name, check)
     with_url("allowed", live, "/cam-1/index.m3u8", True, "allowed",
              "live-playlist")
-    with_url("path_token_allowed", "ignored", "/%s/cam-1/seg-1.ts" % live,
-             True, "allowed", "segment")
+    # The path token segment is stripped for routing, as the web server
+    # does, but the token judged is the one given: never one from the URL.
+    with_url("path_token_stripped_given_token_judged", live,
+             "/%s/cam-1/seg-1.ts" % live, True, "allowed", "segment")
+    with_url("url_path_token_not_used_for_given_garbage", "garbage",
+             "/%s/cam-1/seg-1.ts" % live, False, "malformed token", "segment")
+    with_url("url_query_token_not_used_for_given_garbage", "garbage",
+             "/cam-1/seg-1.ts?token=%s" % live, False, "malformed token",
+             "segment")
     with_url("refused_permission", live,
              "/cam-1/index-%d-60.m3u8" % checklib.FROM, False,
              "token does not grant dvr", "dvr-playlist")
@@ -219,6 +226,17 @@ def run_cases(t, site, app):
         expect_eq(r.body, b"", "body")
         expect(r.header("variable-streamtoken_stream") is None, "variables")
     t.case("authorizer_role_refusals_401_403", authorizer_refusals)
+
+    def long_bearer_token():
+        # A stream token may be up to 4096 bytes in every place, the
+        # Authorization header included (not the 512 of an API key).
+        big = site.jwt(site.claims(live=True, pad="x" * 700))
+        expect(len(big) > 512, "token only %d bytes" % len(big))
+        r = fcgi_role_request(app.sock, auth_params(
+            "/cam-1/index.m3u8", HTTP_AUTHORIZATION="Bearer " + big),
+            FCGI_AUTHORIZER)
+        expect_eq(r.status, 200, "a %d-byte token in Authorization" % len(big))
+    t.case("authorizer_role_bearer_token_over_512_bytes", long_bearer_token)
 
     def public_no_variables():
         r = fcgi_role_request(app.sock, auth_params("/lobby/seg-1.ts"),

@@ -363,6 +363,8 @@ for name, params, param in [
         ("ttl_string", '{"stream":"cam-1","ttl":"3600"}', "ttl"),
         ("ttl_fraction", '{"stream":"cam-1","ttl":3600.5}', "ttl"),
         ("ttl_negative", '{"stream":"cam-1","ttl":-1}', "ttl"),
+        # -0 would otherwise read as 0: an unlimited token.
+        ("ttl_minus_zero", '{"stream":"cam-1","ttl":-0}', "ttl"),
         ("ttl_exponent_1e3", '{"stream":"cam-1","ttl":1e3}', "ttl"),
         ("ttl_3600.0", '{"stream":"cam-1","ttl":3600.0}', "ttl"),
         ("ttl_4294967296", '{"stream":"cam-1","ttl":4294967296}', "ttl"),

@@ -40,7 +40,13 @@ static const char config_text[] =
 	"[stream cam.1.hd]\n"
 	"access = private\n"
 	"[stream cam-*]\n"
-	"access = private\n";
+	"access = private\n"
+	"[route rec]\n"
+	"pattern = ^/rec/([A-Za-z0-9._~-]+)/rec-([0-9]+)-([0-9]+)\\.mp4$\n"
+	"stream = 1\n"
+	"from = 2\n"
+	"duration = 3\n"
+	"permission = live, dvr\n";
 
 static const char prefix_config_text[] =
 	"[server]\n"
@@ -212,11 +218,12 @@ build_rows(void)
 	    seg_win = DVR("cam-1", NOW - 100, NOW),
 	    expired = {"cam-1", true, false, false, NOW - 1, 0, 0, 0},
 	    at_exp = {"cam-1", true, false, false, NOW, 0, 0, 0},
+	    before_exp = {"cam-1", true, false, false, NOW + 1, 0, 0, 0},
 	    unlimited = {"cam-1", true, false, false, 0, 0, 0, 0},
 	    future = {"cam-1", true, false, false, NOW + 3600, 0, 0, NOW + 60},
 	    hd = LIVE("cam.1.hd"), lobby = LIVE("lobby"),
-	    within_leeway = {"cam-1", true, false, false, NOW - 30, 0, 0, 0},
-	    past_leeway = {"cam-1", true, false, false, NOW - 31, 0, 0, 0};
+	    within_leeway = {"cam-1", true, false, false, NOW - 29, 0, 0, 0},
+	    past_leeway = {"cam-1", true, false, false, NOW - 30, 0, 0, 0};
 	const char *t_live = issue(&live), *t_all = issue(&all);
 	char h[256], p[512], p2[512];
 	const char *a, *b;
@@ -262,6 +269,11 @@ build_rows(void)
 	add("download_window_outside_403", "/cam-1/archive-1000-1001.mp4", issue(&copy_win), IN_PARAM, 403, "outside", "cam-1");
 	add("timed_segment_inside_dvr_window", "/cam-1/2023/11/14/22/11/40-06000.ts", issue(&seg_win), IN_PARAM, 200, "allowed", "cam-1");
 	add("timed_segment_outside_dvr_window_403", "/cam-1/2023/11/14/22/00/00-06000.ts", issue(&seg_win), IN_PARAM, 403, "outside", "cam-1");
+	/* a [route] window is the client's choice: live alone never opens it */
+	add("route_window_live_token_refused_403", "/rec/cam-1/rec-0-4294967295.mp4", t_live, IN_PARAM, 403, "outside", "cam-1");
+	add("route_window_dvr_token_opens", "/rec/cam-1/rec-1000-60.mp4", issue(&dvr), IN_PARAM, 200, "allowed", "cam-1");
+	/* liveness is judged on the segment's start, not on a duration the client wrote */
+	add("live_token_refused_old_segment_with_long_duration_403", "/cam-1/2023/11/14/22/08/00-600000.ts", t_live, IN_PARAM, 403, "older than the live window", "cam-1");
 	/* live_window (default 300 s): a live token reaches recent segments only */
 	add("live_token_opens_recent_timed_segment", "/cam-1/2023/11/14/22/11/40-06000.ts", t_live, IN_PARAM, 200, "allowed", "cam-1");
 	add("live_token_refused_archived_timed_segment_403", "/cam-1/2023/11/14/21/00/00-06000.ts", t_live, IN_PARAM, 403, "older than the live window", "cam-1");
@@ -272,7 +284,9 @@ build_rows(void)
 	add("empty_token_401", "/cam-1/index.m3u8", "", IN_PARAM, 401, "no token", "cam-1");
 	add("malformed_token_401", "/cam-1/index.m3u8", "not-a-jwt", IN_PARAM, 401, "malformed", "cam-1");
 	add("expired_token_401", "/cam-1/index.m3u8", issue(&expired), IN_PARAM, 401, "expired", "cam-1");
-	add("token_at_exp_second_still_valid", "/cam-1/index.m3u8", issue(&at_exp), IN_PARAM, 200, "allowed", "cam-1");
+	/* RFC 7519 §4.1.4: valid before exp, expired at exp */
+	add("token_second_before_exp_valid", "/cam-1/index.m3u8", issue(&before_exp), IN_PARAM, 200, "allowed", "cam-1");
+	add("token_at_exp_second_expired_401", "/cam-1/index.m3u8", issue(&at_exp), IN_PARAM, 401, "expired", "cam-1");
 	add("unlimited_token_valid", "/cam-1/index.m3u8", issue(&unlimited), IN_PARAM, 200, "allowed", "cam-1");
 	add("token_issued_in_future_401", "/cam-1/index.m3u8", issue(&future), IN_PARAM, 401, "future", "cam-1");
 	snprintf(flipped, sizeof(flipped), "%s", t_live);

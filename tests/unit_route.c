@@ -230,7 +230,15 @@ static const struct match_row match_rows[] = {
 	{"segment_vtt", "/cam-1/subs/en.vtt", "segment", "cam-1", L | D, false, 0, 0, NULL},
 	{"segment_jpg", "/cam-1/preview.jpg", "segment", "cam-1", L | D, false, 0, 0, NULL},
 	{"segment_timed_path_window", "/cam-1/2023/11/14/22/13/20-06000.ts", "segment", "cam-1", L | D, true, 1700000000, 1700000006, NULL},
-	{"segment_archive_with_bad_numbers", "/cam-1/archive-x-1.mp4", "segment", "cam-1", L | D, false, 0, 0, NULL},
+	/* download names the download route refused never fall to the segment route */
+	{"no_route_archive_with_bad_numbers", "/cam-1/archive-x-1.mp4", NULL, NULL, 0, false, 0, 0, NULL},
+	{"no_route_archive_zero_padded_from", "/cam-1/archive-01500000000-3600.mp4", NULL, NULL, 0, false, 0, 0, NULL},
+	{"no_route_archive_now", "/cam-1/archive-1500000000-now.ts", NULL, NULL, 0, false, 0, 0, NULL},
+	{"no_route_timeshift_as_segment", "/cam-1/timeshift_abs-x.ts", NULL, NULL, 0, false, 0, 0, NULL},
+	/* a dated name that does not parse is no untimed segment */
+	{"no_route_timed_segment_10_ms_digits", "/cam-1/2017/07/14/02/00/00-0000005000.ts", NULL, NULL, 0, false, 0, 0, NULL},
+	{"no_route_timed_segment_over_an_hour", "/cam-1/2026/11/20/02/00/00-999999999.ts", NULL, NULL, 0, false, 0, 0, NULL},
+	{"no_route_timed_segment_month_13", "/cam-1/2026/13/20/02/00/00-6000.ts", NULL, NULL, 0, false, 0, 0, NULL},
 	/* [route] sections come first, in file order */
 	{"config_route_vod_window", "/vod/cam-9/1700000000-30.mp4", "vod", "cam-9", C, true, 1700000000, 1700000030, NULL},
 	{"config_route_no_window", "/thumbs/cam-3.jpg", "thumbs", "cam-3", L | D, false, 0, 0, NULL},

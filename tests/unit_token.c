@@ -793,8 +793,9 @@ token_verify_refuses_expired(void)
 
 	forge(&tok, HDR_MAIN, PAYLOAD_OK, secret_main, sizeof(secret_main) - 1,
 	    ALG_HS256);
-	EXPECT(token_verify(&cfg, tok.data, tok.len, NOW + 3600, &c) == TOKEN_VALID);
-	EXPECT(token_verify(&cfg, tok.data, tok.len, NOW + 3601, &c) ==
+	/* RFC 7519 §4.1.4: valid before exp, expired at exp. */
+	EXPECT(token_verify(&cfg, tok.data, tok.len, NOW + 3599, &c) == TOKEN_VALID);
+	EXPECT(token_verify(&cfg, tok.data, tok.len, NOW + 3600, &c) ==
 	    TOKEN_EXPIRED);
 	/* Authentic but stale: the claims are still reported. */
 	EXPECT_STR(c.sub, "cam-1");
@@ -810,8 +811,8 @@ token_verify_leeway_accepts_recently_expired(void)
 	forge(&tok, HDR_MAIN, PAYLOAD_OK, secret_main, sizeof(secret_main) - 1,
 	    ALG_HS256);
 	cfg.leeway = 30;
-	EXPECT(token_verify(&cfg, tok.data, tok.len, NOW + 3630, &c) == TOKEN_VALID);
-	EXPECT(token_verify(&cfg, tok.data, tok.len, NOW + 3631, &c) ==
+	EXPECT(token_verify(&cfg, tok.data, tok.len, NOW + 3629, &c) == TOKEN_VALID);
+	EXPECT(token_verify(&cfg, tok.data, tok.len, NOW + 3630, &c) ==
 	    TOKEN_EXPIRED);
 	cfg.leeway = 0;
 	buf_free(&tok);
@@ -965,6 +966,13 @@ static const struct claims_row claims_rows[] = {
 	{"token_verify_refuses_from_above_uint32",
 	    "{\"sub\":\"cam-1\",\"iat\":1700000000,\"live\":true,\"dvr\":false,"
 	    "\"copy\":false,\"from\":4294967296}"},
+	/* azp and jti reach Variable- header lines: no CR/LF or other bytes */
+	{"token_verify_refuses_azp_with_crlf_header_injection",
+	    "{\"sub\":\"cam-1\",\"iat\":1700000000,\"azp\":\"a\\r\\nX-Evil: 1\","
+	    "\"live\":true,\"dvr\":false,\"copy\":false}"},
+	{"token_verify_refuses_jti_with_space",
+	    "{\"sub\":\"cam-1\",\"iat\":1700000000,\"jti\":\"a b\","
+	    "\"live\":true,\"dvr\":false,\"copy\":false}"},
 	{"token_verify_refuses_non_json_payload", "sub=cam-1"},
 	{"token_verify_refuses_array_payload", "[\"cam-1\"]"},
 };
