@@ -397,36 +397,6 @@ def q(s):
     return '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def port_open(p):
-    s = socket.socket()
-    s.settimeout(0.5)
-    try:
-        s.connect(("127.0.0.1", p))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
-def st_children(ppid):
-    found = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-            exe = os.readlink("/proc/%s/exe" % d)
-        except OSError:
-            continue
-        fields = st[st.rindex(")") + 2:].split()
-        if int(fields[1]) == ppid and os.path.basename(exe).startswith(
-                "streamtoken"):
-            found.append(int(d))
-    return sorted(found)
-
-
 def ours_running():
     """PIDs of live processes that mention this sandbox in their command
     line or environment (the program gets STREAMTOKEN_CONFIG or -c here)."""
@@ -503,7 +473,7 @@ class Lighttpd:
             started_pids.append(self.proc.pid)
             deadline = time.time() + 10
             while time.time() < deadline and self.proc.poll() is None:
-                if port_open(p):
+                if L.port_open(p):
                     self.port = p
                     return
                 time.sleep(0.05)
@@ -558,7 +528,7 @@ def lighttpd_restart():
         statuses = lt.post(100)
         expect_eq(statuses.count(200), 100, "before restart: %r" %
                   sorted(set(statuses), key=str))
-        first = st_children(lt.proc.pid)
+        first = L.streamtoken_children(lt.proc.pid)
         expect_eq(len(first), 2, "streamtoken processes (max-procs 2)")
         port = lt.port
         lt.stop()
@@ -572,7 +542,7 @@ def lighttpd_restart():
         statuses = lt.post(100)
         expect_eq(statuses.count(200), 100, "after restart: %r" %
                   sorted(set(statuses), key=str))
-        second = st_children(lt.proc.pid)
+        second = L.streamtoken_children(lt.proc.pid)
         expect_eq(len(second), 2, "streamtoken processes after restart")
         expect(not set(first) & set(second), "old pids reused? %r %r" %
                (first, second))

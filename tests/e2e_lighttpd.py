@@ -52,37 +52,6 @@ def write_conf(p):
         ""]))
 
 
-def port_open(p):
-    s = socket.socket()
-    s.settimeout(0.5)
-    try:
-        s.connect(("127.0.0.1", p))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
-def children_of(ppid):
-    """PIDs of the streamtoken processes whose parent is ppid."""
-    found = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-            exe = os.readlink("/proc/%s/exe" % d)
-        except OSError:
-            continue
-        fields = st[st.rindex(")") + 2:].split()
-        if int(fields[1]) == ppid and \
-                os.path.basename(exe).startswith("streamtoken"):
-            found.append(int(d))
-    return found
-
-
 def process_gone(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -106,7 +75,7 @@ def start():
                 stdout=err, stderr=err, env=L.base_env())
         deadline = time.time() + 10
         while time.time() < deadline and lighttpd_proc.poll() is None:
-            if port_open(port):
+            if L.port_open(port):
                 return
             time.sleep(0.05)
         if lighttpd_proc.poll() is None:
@@ -190,7 +159,7 @@ def success():
 
 
 def spawned_by_lighttpd():
-    spawned.extend(children_of(lighttpd_proc.pid))
+    spawned.extend(L.streamtoken_children(lighttpd_proc.pid))
     expect_eq(len(spawned), 1, "streamtoken children of lighttpd")
 
 
@@ -272,7 +241,7 @@ def notification_204():
 
 
 def same_backend_process():
-    expect_eq(children_of(lighttpd_proc.pid), spawned,
+    expect_eq(L.streamtoken_children(lighttpd_proc.pid), spawned,
               "backend restarted or duplicated")
 
 

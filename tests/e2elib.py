@@ -159,6 +159,40 @@ def sanitizer_findings(text):
             if any(m in line for m in SANITIZER_MARKERS)]
 
 
+# ------------------------------------------------- processes and ports --
+
+def port_open(port):
+    """True when something accepts TCP connections on 127.0.0.1:port."""
+    s = socket.socket()
+    s.settimeout(0.5)
+    try:
+        s.connect(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def streamtoken_children(ppid):
+    """Sorted PIDs of the streamtoken processes whose parent is ppid."""
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            exe = os.readlink("/proc/%s/exe" % d)
+        except OSError:
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        if int(fields[1]) == ppid and \
+                os.path.basename(exe).startswith("streamtoken"):
+            found.append(int(d))
+    return sorted(found)
+
+
 # --------------------------------------------------------- the sandbox --
 
 class Sandbox:
