@@ -5,7 +5,6 @@ with curl.  TAP output."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
