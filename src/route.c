@@ -43,11 +43,89 @@ static const struct builtin {
 	{"segment", B_SEGMENT, PERM_LIVE | PERM_DVR},
 };
 
+#define PATTERN_MAX_LEN 512
+#define PATTERN_MAX_BOUND 16	/* {m,n}: m and n at most this */
+#define PATTERN_MAX_BOUNDS 2	/* {m,n} at most this often */
+
+/*
+ * glibc's regcomp copies the tree of a repeated expression for each repeat:
+ * stacked quantifiers (a+++...) or nested counted bounds take exponential
+ * time and memory at load (found by fuzz_config). Such patterns are refused.
+ */
+static bool
+pattern_is_tame(const char *p, char *err, size_t errlen)
+{
+	bool in_bracket = false, after_quantifier = false;
+	int bounds = 0;
+	size_t i, len = strlen(p);
+
+	if (len > PATTERN_MAX_LEN) {
+		snprintf(err, errlen, "pattern longer than %d characters",
+		    PATTERN_MAX_LEN);
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		char c = p[i];
+
+		if (in_bracket) {
+			/* "[]...]" and "[^]...]": a first ']' is a member */
+			if (c == ']' && !(p[i - 1] == '[' ||
+			    (p[i - 1] == '^' && i >= 2 && p[i - 2] == '[')))
+				in_bracket = false;
+			continue;
+		}
+		if (c == '\\' && i + 1 < len) {
+			i++;
+			after_quantifier = false;
+			continue;
+		}
+		if (c == '[') {
+			in_bracket = true;
+			after_quantifier = false;
+			continue;
+		}
+		if (c == '*' || c == '+' || c == '?' || c == '{') {
+			if (after_quantifier) {
+				snprintf(err, errlen, "pattern repeats a repetition "
+				    "(stacked * + ? {})");
+				return false;
+			}
+			if (c == '{') {
+				unsigned long m = 0, n = 0;
+				char *end;
+
+				if (++bounds > PATTERN_MAX_BOUNDS) {
+					snprintf(err, errlen, "pattern has more than %d "
+					    "{m,n} bounds", PATTERN_MAX_BOUNDS);
+					return false;
+				}
+				m = strtoul(p + i + 1, &end, 10);
+				if (*end == ',')
+					n = strtoul(end + 1, &end, 10);
+				if (*end != '}' || m > PATTERN_MAX_BOUND ||
+				    n > PATTERN_MAX_BOUND) {
+					snprintf(err, errlen, "pattern bounds {m,n} must be "
+					    "numbers up to %d", PATTERN_MAX_BOUND);
+					return false;
+				}
+				i = (size_t)(end - p);
+			}
+			after_quantifier = true;
+			continue;
+		}
+		after_quantifier = false;
+	}
+	return true;
+}
+
 bool
 route_compile(struct route *r, const char *pattern, char *err, size_t errlen)
 {
 	char msg[256];
 	int rc;
+
+	if (!pattern_is_tame(pattern, err, errlen))
+		return false;
 
 	rc = regcomp(&r->re, pattern, REG_EXTENDED);
 	if (rc != 0) {

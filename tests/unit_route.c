@@ -338,6 +338,10 @@ static const struct bad_route_row bad_route_rows[] = {
 	{"config_route_unknown_key", "[route r]\npattern = ^/(a)$\nstream = 1\npermission = live\nwindow = 3\n", "unknown key"},
 	{"config_route_duplicate", "[route r]\npattern = ^/(a)$\nstream = 1\npermission = live\n[route r]\npattern = ^/(b)$\nstream = 1\npermission = live\n", "duplicate"},
 	{"config_route_group_zero", "[route r]\npattern = ^/(a)$\nstream = 0\npermission = live\n", ""},
+	/* fuzz_config: glibc regcomp takes exponential time on these */
+	{"regress_config_route_stacked_quantifiers_refused", "[route r]\npattern = ^/(a++++++++++++++++++++++++++++)/x$\nstream = 1\npermission = live\n", "repeats a repetition"},
+	{"regress_config_route_nested_bounds_refused", "[route r]\npattern = ^/((((a{9}){9}){9}){9})$\nstream = 1\npermission = live\n", "bounds"},
+	{"regress_config_route_large_bound_refused", "[route r]\npattern = ^/(a{1,1000})$\nstream = 1\npermission = live\n", "bounds"},
 };
 
 static void
