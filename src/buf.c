@@ -43,7 +43,7 @@ buf_reserve(struct buf *b, size_t extra)
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return true;
-	cap = b->cap ? b->cap : 256;
+	cap = b->cap ? b->cap : 512;	/* a token response fits at once */
 	while (cap < need)
 		cap *= 2;
 	p = realloc(b->data, cap);

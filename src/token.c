@@ -13,16 +13,13 @@
 static const char b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-void
-base64url_encode(struct buf *out, const void *data, size_t len)
+/* Writes the encoding of len bytes to dst (room for (len + 2) / 3 * 4); returns its length. */
+static size_t
+encode_into(char *dst, const unsigned char *p, size_t len)
 {
-	const unsigned char *p = data;
-	char *dst;
+	char *start = dst;
 	size_t i;
 
-	if (!buf_reserve(out, (len + 2) / 3 * 4))
-		return;
-	dst = out->data + out->len;
 	for (i = 0; i + 2 < len; i += 3) {
 		*dst++ = b64url_alphabet[p[i] >> 2];
 		*dst++ = b64url_alphabet[(p[i] & 3) << 4 | p[i + 1] >> 4];
@@ -37,7 +34,15 @@ base64url_encode(struct buf *out, const void *data, size_t len)
 		*dst++ = b64url_alphabet[(p[i] & 3) << 4 | p[i + 1] >> 4];
 		*dst++ = b64url_alphabet[(p[i + 1] & 15) << 2];
 	}
-	out->len = (size_t)(dst - out->data);
+	return (size_t)(dst - start);
+}
+
+void
+base64url_encode(struct buf *out, const void *data, size_t len)
+{
+	if (!buf_reserve(out, (len + 2) / 3 * 4))
+		return;
+	out->len += encode_into(out->data + out->len, data, len);
 	out->data[out->len] = '\0';
 }
 
@@ -154,20 +159,13 @@ static bool
 draw_jti(struct claims *c)
 {
 	unsigned char raw[TOKEN_JTI_BYTES];
-	struct buf b;
-	bool ok = false;
 
-	buf_init(&b);
+	_Static_assert((TOKEN_JTI_BYTES + 2) / 3 * 4 < sizeof(c->jti),
+	    "jti buffer too small");
 	if (!random_jti_bytes(raw))
-		goto out;
-	base64url_encode(&b, raw, sizeof(raw));
-	if (b.failed || b.len >= sizeof(c->jti))
-		goto out;
-	memcpy(c->jti, b.data, b.len + 1);
-	ok = true;
-out:
-	buf_free(&b);
-	return ok;
+		return false;
+	c->jti[encode_into(c->jti, raw, sizeof(raw))] = '\0';
+	return true;
 }
 
 bool
