@@ -317,8 +317,9 @@ fail:
 }
 
 /*
- * The member names of a JSON-RPC call and its params are a few known words:
- * those are added as constant keys (json-c would strdup every key).
+ * The member names of a JSON-RPC call, its params and a token are a few
+ * known words: those are added as constant keys (json-c would strdup every
+ * key).
  */
 static int
 add_member(json_object *obj, const char *key, json_object *v)
@@ -326,6 +327,8 @@ add_member(json_object *obj, const char *key, json_object *v)
 	static const char *const known[] = {
 		"jsonrpc", "method", "params", "id", "stream", "ttl", "live", "dvr",
 		"copy", "from", "to", "token", "url",
+		/* a JWT header and our claims */
+		"alg", "typ", "kid", "sub", "iat", "exp", "jti", "iss", "azp",
 	};
 	size_t i;
 

@@ -46,46 +46,55 @@ base64url_encode(struct buf *out, const void *data, size_t len)
 	out->data[out->len] = '\0';
 }
 
-static int
-b64url_value(unsigned char c)
+/* The value of each base64url character, 0xff for any other byte. */
+static unsigned char b64url_values[256];
+
+static void
+init_b64url_values(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	size_t i;
+
+	memset(b64url_values, 0xff, sizeof(b64url_values));
+	for (i = 0; i < 64; i++)
+		b64url_values[(unsigned char)b64url_alphabet[i]] = (unsigned char)i;
 }
 
 bool
 base64url_decode(const char *in, size_t len, unsigned char *out,
     size_t outcap, size_t *outlen)
 {
-	uint32_t acc = 0;
-	size_t i, n = 0;
-	int bits = 0;
+	const unsigned char *p = (const unsigned char *)in;
+	uint32_t v[4] = {0, 0, 0, 0}, bad = 0;
+	size_t i, n = 0, rest = len % 4;
 
-	if (len % 4 == 1 || len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0) > outcap)
+	if (rest == 1 || len / 4 * 3 + (rest ? rest - 1 : 0) > outcap)
 		return false;
-	for (i = 0; i < len; i++) {
-		int v = b64url_value((unsigned char)in[i]);
-		if (v < 0)
-			return false;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
+	if (b64url_values['='] == 0)	/* 0xff once the table is filled */
+		init_b64url_values();
+	/* Four characters make three bytes; a bad character sets 0x80 in bad. */
+	for (i = 0; i + 4 <= len; i += 4) {
+		v[0] = b64url_values[p[i]];
+		v[1] = b64url_values[p[i + 1]];
+		v[2] = b64url_values[p[i + 2]];
+		v[3] = b64url_values[p[i + 3]];
+		bad |= v[0] | v[1] | v[2] | v[3];
+		out[n++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		out[n++] = (unsigned char)(v[1] << 4 | v[2] >> 2);
+		out[n++] = (unsigned char)(v[2] << 6 | v[3]);
 	}
-	/* Leftover bits must be zero, so each token has one spelling. */
-	if (acc != 0)
+	if (rest != 0) {
+		v[0] = b64url_values[p[i]];
+		v[1] = b64url_values[p[i + 1]];
+		v[2] = rest == 3 ? b64url_values[p[i + 2]] : 0;
+		bad |= v[0] | v[1] | v[2];
+		out[n++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		if (rest == 3)
+			out[n++] = (unsigned char)(v[1] << 4 | v[2] >> 2);
+		/* Leftover bits must be zero, so each token has one spelling. */
+		if ((rest == 2 ? v[1] & 0x0f : v[2] & 0x03) != 0)
+			return false;
+	}
+	if (bad & 0x80)
 		return false;
 	*outlen = n;
 	return true;
