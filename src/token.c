@@ -169,7 +169,7 @@ draw_jti(struct claims *c)
 {
 	unsigned char raw[TOKEN_JTI_BYTES];
 
-	_Static_assert((TOKEN_JTI_BYTES + 2) / 3 * 4 < sizeof(c->jti),
+	_Static_assert((size_t)(TOKEN_JTI_BYTES + 2) / 3 * 4 < sizeof(c->jti),
 	    "jti buffer too small");
 	if (!random_jti_bytes(raw))
 		return false;
