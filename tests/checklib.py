@@ -603,3 +603,13 @@ def no_leftovers(t, label, site):
         found = site.sanitizer_findings()
         expect(not found, "sanitizer reports:\n" + "\n".join(found[:30]))
     t.case("%s_no_sanitizer_reports" % label, sanitizers)
+
+
+def finish(t, label, site):
+    """The last cases of a web-server test: no process left behind; the
+    site's logs printed when something failed; the site removed."""
+    no_leftovers(t, label, site)
+    if t.failed:
+        print("# logs:\n# " + site.logs().replace("\n", "\n# "))
+    site.remove()
+    t.done()

@@ -108,11 +108,7 @@ def main():
         checklib.stop(spawned)
         if app is not None:
             app.stop()
-    checklib.no_leftovers(t, LABEL, site)
-    if t.failed:
-        print("# logs:\n# " + site.logs().replace("\n", "\n# "))
-    site.remove()
-    t.done()
+    checklib.finish(t, LABEL, site)
 
 
 if __name__ == "__main__":

@@ -214,6 +214,17 @@ fz_expand(struct buf *out, const char *in, size_t len)
 		out->data[out->len] = '\0';
 }
 
+/* The first line of [*p, end), advanced past; copied ($N expanded) into line. */
+static inline void
+fz_take_line(const char **p, const char *end, struct buf *line)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	const char *stop = nl != NULL ? nl : end;
+
+	fz_expand(line, *p, (size_t)(stop - *p));
+	*p = nl != NULL ? nl + 1 : end;
+}
+
 /* ---- an in-memory request source: CGI params and a body read in chunks ---- */
 
 #define FZ_MAX_PARAMS 16

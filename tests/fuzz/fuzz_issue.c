@@ -31,17 +31,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The first line of [*p, end), advanced past; copied into line. */
-static void
-take_line(const char **p, const char *end, struct buf *line)
-{
-	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-	const char *stop = nl != NULL ? nl : end;
-
-	fz_expand(line, *p, (size_t)(stop - *p));
-	*p = nl != NULL ? nl + 1 : end;
-}
-
 static void
 check_response(const struct buf *out, int role, bool client_ok)
 {
@@ -104,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = data[0] >> 5 & 7;
 
 	if (a == 7) {
-		take_line(&p, end, &auth);
+		fz_take_line(&p, end, &auth);
 		/* The fuzzer may well spell a valid credential itself. */
 		client_ok = role < 2 && auth.data != NULL &&
 		    (strstr(auth.data, FZ_BEARER_BACKEND) != NULL ||
@@ -124,7 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_puts(&auth, "Basic dXNlcjpwYXNz");
 	}
 	if (role >= 2)
-		take_line(&p, end, &uri);
+		fz_take_line(&p, end, &uri);
 	fz_expand(&body, p, (size_t)(end - p));
 	if (auth.failed || uri.failed || body.failed)
 		abort();

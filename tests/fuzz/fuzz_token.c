@@ -25,16 +25,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void
-take_line(const char **p, const char *end, struct buf *line)
-{
-	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-	const char *stop = nl != NULL ? nl : end;
-
-	fz_expand(line, *p, (size_t)(stop - *p));
-	*p = nl != NULL ? nl + 1 : end;
-}
-
 /* header.payload.signature, signed here as the issuer would. */
 static void
 sign_parts(struct buf *tok, const struct buf *header, const struct buf *payload,
@@ -86,9 +76,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&tok);
 	buf_init(&header);
 	buf_init(&payload);
-	take_line(&p, end, &url);
+	fz_take_line(&p, end, &url);
 	if (mode & 1) {
-		take_line(&p, end, &header);
+		fz_take_line(&p, end, &header);
 		fz_expand(&payload, p, (size_t)(end - p));
 		sign_parts(&tok, &header, &payload, (mode & 4) != 0);
 	} else {
