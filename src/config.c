@@ -101,17 +101,6 @@ config_alg_name(enum key_alg alg)
 	return "?";
 }
 
-const char *
-config_perm_name(enum perm perm)
-{
-	switch (perm) {
-	case PERM_LIVE: return "live";
-	case PERM_DVR: return "dvr";
-	case PERM_COPY: return "copy";
-	default: return "?";
-	}
-}
-
 /* FNV-1a: short keys, no adversary controls the table (it is built from the file). */
 static uint32_t
 name_hash(const char *s)

@@ -99,6 +99,5 @@ bool config_client_may_use(const struct client *client, const char *uid);
 bool config_valid_name(const char *s, size_t len);
 
 const char *config_alg_name(enum key_alg alg);
-const char *config_perm_name(enum perm perm);
 
 #endif
