@@ -99,6 +99,7 @@ request_check_http(struct request *req)
 	len = content_length(request_param(req, "CONTENT_LENGTH"));
 	if (len < -1)
 		return ST_ERR_INVALID_REQUEST;
+	req->content_length = len;
 	if (len > (long long)req->cfg->max_body)
 		return ST_ERR_BODY_TOO_LARGE;
 	return ST_OK;
@@ -107,7 +108,7 @@ request_check_http(struct request *req)
 enum st_err
 request_read_body(struct request *req)
 {
-	long long want = content_length(request_param(req, "CONTENT_LENGTH"));
+	long long want = req->content_length;	/* checked by request_check_http */
 	size_t cap, len = 0;
 	int n;
 

@@ -30,6 +30,7 @@ struct request {
 	struct timespec start;
 	int64_t now;			/* Unix seconds, fixed for the request */
 
+	long long content_length;	/* CONTENT_LENGTH, -1 when absent */
 	char *body;			/* NUL-terminated copy of the body */
 	size_t body_len;
 	const struct client *client;	/* set once the bearer token matched */
@@ -45,8 +46,9 @@ void request_init(struct request *req, const struct config *cfg,
 void request_free(struct request *req);
 const char *request_param(const struct request *req, const char *name);
 
-/* SPEC 2.1 checks on method and headers, in table order; reads the body. */
+/* SPEC 2.1 checks on method and headers, in table order; then the body. */
 enum st_err request_check_http(struct request *req);
+/* Reads the body of the length request_check_http found. */
 enum st_err request_read_body(struct request *req);
 
 /* Microseconds since request_init. */
