@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -225,7 +224,7 @@ cmd_gen_client(int argc, char **argv)
 
 /* A decimal uint32 from the command line, strictly. */
 static bool
-parse_arg_u32(const char *name, const char *v, json_object *params)
+parse_arg_u32(const char *name, const char *v, struct buf *params)
 {
 	unsigned long long n;
 	char *end;
@@ -238,7 +237,7 @@ parse_arg_u32(const char *name, const char *v, json_object *params)
 		    "to 4294967295\n", name);
 		return false;
 	}
-	json_object_object_add(params, name, json_object_new_int64((int64_t)n));
+	buf_printf(params, ",\"%s\":%llu", name, n);
 	return true;
 }
 
@@ -281,7 +280,8 @@ cmd_mint(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	const char *path = NULL, *client_name = NULL;
-	json_object *params = json_object_new_object();
+	struct buf params;
+	struct json_doc doc;
 	struct config *cfg = NULL;
 	const struct client *client;
 	struct client any;
@@ -292,25 +292,27 @@ cmd_mint(int argc, char **argv)
 	int c, status = 2;
 
 	buf_init(&tok);
+	buf_init(&params);
+	doc.chunks = NULL;
+	/* The options become the JSON params the API would get: one set of rules. */
+	buf_puts(&params, "{");
 	if (wants_help(argc, argv, "mint [-c FILE] --stream UID [--ttl N] [--live] "
 	    "[--dvr] [--copy] [--from N] [--to N] [--client NAME]", &status))
-		goto out;
-	if (params == NULL)
 		goto out;
 	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'C': client_name = optarg; break;
 		case 's':
-			json_object_object_add(params, "stream",
-			    json_object_new_string(optarg));
+			buf_puts(&params, ",\"stream\":");
+			buf_append_json_string(&params, optarg, strlen(optarg));
 			break;
-		case 't': if (!parse_arg_u32("ttl", optarg, params)) goto out; break;
-		case 'f': if (!parse_arg_u32("from", optarg, params)) goto out; break;
-		case 'T': if (!parse_arg_u32("to", optarg, params)) goto out; break;
-		case 'l': json_object_object_add(params, "live", json_object_new_boolean(1)); break;
-		case 'd': json_object_object_add(params, "dvr", json_object_new_boolean(1)); break;
-		case 'p': json_object_object_add(params, "copy", json_object_new_boolean(1)); break;
+		case 't': if (!parse_arg_u32("ttl", optarg, &params)) goto out; break;
+		case 'f': if (!parse_arg_u32("from", optarg, &params)) goto out; break;
+		case 'T': if (!parse_arg_u32("to", optarg, &params)) goto out; break;
+		case 'l': buf_puts(&params, ",\"live\":true"); break;
+		case 'd': buf_puts(&params, ",\"dvr\":true"); break;
+		case 'p': buf_puts(&params, ",\"copy\":true"); break;
 		default: goto out;
 		}
 	}
@@ -326,8 +328,15 @@ cmd_mint(int argc, char **argv)
 	client = mint_client(cfg, client_name, &any);
 	if (client == NULL)
 		goto out;
+	buf_puts(&params, "}");
+	if (params.len > 2)
+		params.data[1] = ' ';	/* each member came with a leading comma */
+	if (params.failed || !json_parse(&doc, params.data, params.len, 2, NULL)) {
+		fprintf(stderr, "streamtoken: stream: must be 1 to 128 characters from A-Z a-z 0-9 . _ ~ -\n");
+		goto out;
+	}
 	memset(&perr, 0, sizeof(perr));
-	err = validate_create_params(cfg, client, params, &g, &perr);
+	err = validate_create_params(cfg, client, doc.root, &g, &perr);
 	if (err == ST_ERR_INVALID_PARAMS) {
 		fprintf(stderr, "streamtoken: %s: %s\n", perr.param, perr.reason);
 		goto out;
@@ -344,7 +353,8 @@ cmd_mint(int argc, char **argv)
 	printf("%s\n", tok.data);
 	status = 0;
 out:
-	json_object_put(params);
+	json_doc_free(&doc);
+	buf_free(&params);
 	buf_free(&tok);
 	config_free(cfg);
 	return status;

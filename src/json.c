@@ -1,4 +1,4 @@
-/* json: strict recursive-descent JSON parser (RFC 8259) producing json-c objects. */
+/* json: strict recursive-descent JSON parser (RFC 8259) into an arena tree. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -7,28 +7,69 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "json.h"
 #include "text.h"
+
+#define CHUNK_MIN 8192
+
+struct json_chunk {
+	struct json_chunk *next;
+	alignas(max_align_t) char data[];
+};
 
 struct parser {
 	const unsigned char *p;
 	const unsigned char *end;
 	int depth_left;
 	bool nomem;			/* an allocation failed: not the text's fault */
-	struct buf scratch;		/* decoded string bytes */
+	struct json_doc *doc;
 };
 
-/* Every json-c constructor goes through here, so NULL means out of memory. */
-static json_object *
-made(struct parser *ps, json_object *o)
+/* ---- the arena ---- */
+
+static void *
+arena_alloc(struct parser *ps, size_t n)
 {
-	if (o == NULL)
-		ps->nomem = true;
-	return o;
+	struct json_doc *doc = ps->doc;
+	struct json_chunk *c;
+	size_t size;
+	void *p;
+
+	n = (n + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	if (n > doc->left) {
+		size = n > CHUNK_MIN ? n : CHUNK_MIN;
+		c = malloc(sizeof(*c) + size);
+		if (c == NULL) {
+			ps->nomem = true;
+			return NULL;
+		}
+		c->next = doc->chunks;
+		doc->chunks = c;
+		doc->next = c->data;
+		doc->left = size;
+	}
+	p = doc->next;
+	doc->next += n;
+	doc->left -= n;
+	return p;
 }
 
-static bool parse_value(struct parser *ps, json_object **out);
+static struct json_value *
+new_value(struct parser *ps, enum json_kind type, const unsigned char *start)
+{
+	struct json_value *v = arena_alloc(ps, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	memset(v, 0, sizeof(*v));
+	v->type = type;
+	v->text = (const char *)start;
+	return v;
+}
+
+/* ---- lexing ---- */
+
+static bool parse_value(struct parser *ps, struct json_value **out);
 
 static void
 skip_ws(struct parser *ps)
@@ -62,58 +103,6 @@ hex4(const unsigned char *p)
 	return v;
 }
 
-static void
-put_utf8(struct buf *b, uint32_t cp)
-{
-	char out[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		out[0] = (char)(0xf0 | cp >> 18);
-		out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	buf_append(b, out, n);
-}
-
-/* RFC 8259 §7: \uXXXX, with surrogate pairs joined and lone halves refused. */
-static bool
-parse_unicode_escape(struct parser *ps)
-{
-	int hi, lo;
-
-	if (ps->end - ps->p < 4 || (hi = hex4(ps->p)) < 0)
-		return false;
-	ps->p += 4;
-	if (hi >= 0xdc00 && hi <= 0xdfff)
-		return false;
-	if (hi >= 0xd800 && hi <= 0xdbff) {
-		if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u' ||
-		    (lo = hex4(ps->p + 2)) < 0xdc00 || lo > 0xdfff)
-			return false;
-		ps->p += 6;
-		put_utf8(&ps->scratch,
-		    0x10000 + (((uint32_t)hi - 0xd800) << 10) + ((uint32_t)lo - 0xdc00));
-		return true;
-	}
-	put_utf8(&ps->scratch, (uint32_t)hi);
-	return true;
-}
-
 /* Length of a valid RFC 3629 sequence starting at p, 0 if invalid. */
 static size_t
 utf8_sequence(const unsigned char *p, const unsigned char *end)
@@ -145,66 +134,157 @@ utf8_sequence(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
-/* Decodes a string (opening quote consumed) into ps->scratch. */
-static bool
-parse_string_bytes(struct parser *ps)
+/*
+ * RFC 8259 §7: a \uXXXX escape at p (after the backslash and 'u'), with
+ * surrogate pairs joined and lone halves refused. Returns the code point
+ * and sets *used to the bytes consumed, or returns -1.
+ */
+static long
+unicode_escape(const unsigned char *p, const unsigned char *end, size_t *used)
 {
-	buf_reset(&ps->scratch);
-	for (;;) {
-		const unsigned char *start = ps->p;
-		size_t n;
+	int hi, lo;
 
-		/* Copy runs of plain ASCII at once. */
-		while (ps->p < ps->end && *ps->p >= 0x20 && *ps->p < 0x80 &&
-		    *ps->p != '"' && *ps->p != '\\')
-			ps->p++;
-		buf_append(&ps->scratch, start, (size_t)(ps->p - start));
-		if (ps->p >= ps->end || *ps->p < 0x20)
-			return false;
-		if (*ps->p == '"') {
-			ps->p++;
-			if (ps->scratch.failed)
-				ps->nomem = true;
-			return !ps->scratch.failed;
-		}
-		if (*ps->p >= 0x80) {
-			n = utf8_sequence(ps->p, ps->end);
+	if (end - p < 4 || (hi = hex4(p)) < 0 || (hi >= 0xdc00 && hi <= 0xdfff))
+		return -1;
+	*used = 4;
+	if (hi < 0xd800 || hi > 0xdbff)
+		return hi;
+	if (end - p < 10 || p[4] != '\\' || p[5] != 'u' ||
+	    (lo = hex4(p + 6)) < 0xdc00 || lo > 0xdfff)
+		return -1;
+	*used = 10;
+	return 0x10000 + (((long)hi - 0xd800) << 10) + ((long)lo - 0xdc00);
+}
+
+/*
+ * First pass over a string (opening quote consumed): checks it and finds
+ * its closing quote. *escaped tells whether decoding has work to do.
+ */
+static const unsigned char *
+scan_string(const unsigned char *p, const unsigned char *end, bool *escaped)
+{
+	size_t n;
+
+	*escaped = false;
+	for (;;) {
+		/* Runs of plain ASCII first. */
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end || *p < 0x20)
+			return NULL;
+		if (*p == '"')
+			return p;
+		if (*p >= 0x80) {
+			n = utf8_sequence(p, end);
 			if (n == 0)
-				return false;
-			buf_append(&ps->scratch, ps->p, n);
-			ps->p += n;
+				return NULL;
+			p += n;
 			continue;
 		}
-		/* A backslash escape. */
-		if (++ps->p >= ps->end)
-			return false;
-		switch (*ps->p++) {
-		case '"': buf_append(&ps->scratch, "\"", 1); break;
-		case '\\': buf_append(&ps->scratch, "\\", 1); break;
-		case '/': buf_append(&ps->scratch, "/", 1); break;
-		case 'b': buf_append(&ps->scratch, "\b", 1); break;
-		case 'f': buf_append(&ps->scratch, "\f", 1); break;
-		case 'n': buf_append(&ps->scratch, "\n", 1); break;
-		case 'r': buf_append(&ps->scratch, "\r", 1); break;
-		case 't': buf_append(&ps->scratch, "\t", 1); break;
-		case 'u':
-			if (!parse_unicode_escape(ps))
-				return false;
-			break;
-		default:
-			return false;
+		*escaped = true;
+		if (++p >= end)
+			return NULL;
+		if (*p == 'u') {
+			if (unicode_escape(p + 1, end, &n) < 0)
+				return NULL;
+			p += 1 + n;
+		} else if (strchr("\"\\/bfnrt", *p) != NULL && *p != '\0') {
+			p++;
+		} else {
+			return NULL;
 		}
 	}
 }
 
-static json_object *
+static char *
+put_utf8(char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		*out++ = (char)cp;
+	} else if (cp < 0x800) {
+		*out++ = (char)(0xc0 | cp >> 6);
+		*out++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*out++ = (char)(0xe0 | cp >> 12);
+		*out++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*out++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*out++ = (char)(0xf0 | cp >> 18);
+		*out++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*out++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*out++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return out;
+}
+
+/* Second pass: decodes a string scan_string accepted; returns its length. */
+static size_t
+decode_string(const unsigned char *p, const unsigned char *end, char *out)
+{
+	char *start = out;
+	size_t used;
+
+	while (p < end) {
+		if (*p != '\\') {
+			*out++ = (char)*p++;
+			continue;
+		}
+		p++;
+		switch (*p++) {
+		case 'b': *out++ = '\b'; break;
+		case 'f': *out++ = '\f'; break;
+		case 'n': *out++ = '\n'; break;
+		case 'r': *out++ = '\r'; break;
+		case 't': *out++ = '\t'; break;
+		case 'u':
+			out = put_utf8(out, (unsigned long)unicode_escape(p, end, &used));
+			p += used;
+			break;
+		default: *out++ = (char)p[-1]; break;	/* " \ / */
+		}
+	}
+	return (size_t)(out - start);
+}
+
+/*
+ * A string (at its opening quote) into the arena, NUL-terminated. Decoding
+ * never lengthens: every escape is at least as long as its UTF-8.
+ */
+static bool
+parse_string_bytes(struct parser *ps, const char **s, size_t *len)
+{
+	const unsigned char *body = ps->p + 1, *close;
+	bool escaped;
+	char *out;
+	size_t raw;
+
+	close = scan_string(body, ps->end, &escaped);
+	if (close == NULL)
+		return false;
+	raw = (size_t)(close - body);
+	out = arena_alloc(ps, raw + 1);
+	if (out == NULL)
+		return false;
+	if (escaped) {
+		*len = decode_string(body, close, out);
+	} else {
+		memcpy(out, body, raw);
+		*len = raw;
+	}
+	out[*len] = '\0';
+	*s = out;
+	ps->p = close + 1;
+	return true;
+}
+
+static struct json_value *
 parse_string(struct parser *ps)
 {
-	ps->p++;	/* the opening quote */
-	if (!parse_string_bytes(ps) || ps->scratch.len > INT32_MAX)
+	struct json_value *v = new_value(ps, JSON_STRING, ps->p);
+
+	if (v == NULL || !parse_string_bytes(ps, &v->u.s, &v->len))
 		return NULL;
-	return made(ps, json_object_new_string_len(ps->scratch.len ?
-	    ps->scratch.data : "", (int)ps->scratch.len));
+	return v;
 }
 
 static bool
@@ -213,81 +293,120 @@ is_digit(const unsigned char *p, const unsigned char *end)
 	return p < end && *p >= '0' && *p <= '9';
 }
 
-/* RFC 8259 §6: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static json_object *
-parse_number(struct parser *ps)
+static void
+skip_digits(struct parser *ps)
 {
-	const unsigned char *start = ps->p;
-	bool integral = true, negative = false;
-	char text[64], *endp;
-	size_t len;
-
-	if (*ps->p == '-') {
-		negative = true;
+	while (is_digit(ps->p, ps->end))
 		ps->p++;
-	}
+}
+
+/* RFC 8259 §6: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool
+scan_number(struct parser *ps, bool *integral)
+{
+	*integral = true;
+	if (*ps->p == '-')
+		ps->p++;
 	if (!is_digit(ps->p, ps->end))
-		return NULL;
+		return false;
 	if (*ps->p == '0')
 		ps->p++;
 	else
-		while (is_digit(ps->p, ps->end))
-			ps->p++;
+		skip_digits(ps);
 	if (ps->p < ps->end && *ps->p == '.') {
-		integral = false;
+		*integral = false;
 		ps->p++;
 		if (!is_digit(ps->p, ps->end))
-			return NULL;
-		while (is_digit(ps->p, ps->end))
-			ps->p++;
+			return false;
+		skip_digits(ps);
 	}
 	if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
-		integral = false;
+		*integral = false;
 		ps->p++;
 		if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
 			ps->p++;
 		if (!is_digit(ps->p, ps->end))
-			return NULL;
-		while (is_digit(ps->p, ps->end))
-			ps->p++;
+			return false;
+		skip_digits(ps);
 	}
+	return true;
+}
+
+/* Digits to int64 without strtoll's locale and errno; false on overflow. */
+static bool
+integer_value(const unsigned char *p, const unsigned char *end, int64_t *out)
+{
+	bool negative = *p == '-';
+	uint64_t n = 0, limit;
+
+	if (negative)
+		p++;
+	limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; p < end; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (n > (limit - d) / 10)
+			return false;
+		n = n * 10 + d;
+	}
+	/* -0 is no integer: it stays the double it spells. */
+	if (negative && n == 0)
+		return false;
+	*out = negative ? (int64_t)(0 - n) : (int64_t)n;
+	return true;
+}
+
+static struct json_value *
+parse_number(struct parser *ps)
+{
+	const unsigned char *start = ps->p;
+	struct json_value *v;
+	char text[64], *endp;
+	bool integral;
+	size_t len;
+
+	if (!scan_number(ps, &integral))
+		return NULL;
 	len = (size_t)(ps->p - start);
 	if (len >= sizeof(text))
 		return NULL;	/* no number needs 64 characters */
+	v = new_value(ps, JSON_INT, start);
+	if (v == NULL)
+		return NULL;
+	if (integral && integer_value(start, ps->p, &v->u.i))
+		return v;
+	/* Fractions, exponents, -0 and integers beyond 64 bits are doubles. */
 	memcpy(text, start, len);
 	text[len] = '\0';
+	v->type = JSON_DOUBLE;
 	errno = 0;
-	if (integral && !negative) {
-		unsigned long long u = strtoull(text, &endp, 10);
-		if (errno == 0) {
-			if (u <= INT64_MAX)
-				return made(ps, json_object_new_int64((int64_t)u));
-			return made(ps, json_object_new_uint64((uint64_t)u));
-		}
-	} else if (integral) {
-		long long v = strtoll(text, &endp, 10);
-		/* -0 is no unsigned integer: it stays the double it spells. */
-		if (errno == 0 && v != 0)
-			return made(ps, json_object_new_int64(v));
-	}
-	/* Fractions, exponents and integers beyond 64 bits are doubles. */
-	errno = 0;
-	{
-		double d = strtod(text, &endp);
-		if (*endp != '\0')
-			return NULL;
-		return made(ps, json_object_new_double(d));
-	}
+	v->u.d = strtod(text, &endp);
+	return *endp == '\0' ? v : NULL;
 }
 
-static json_object *
+/* ---- containers ---- */
+
+/* Appends v to the container whose last child is *tail. */
+static void
+append_child(struct json_value *parent, struct json_value **tail,
+    struct json_value *v)
+{
+	if (*tail == NULL)
+		parent->u.first = v;
+	else
+		(*tail)->next = v;
+	*tail = v;
+	parent->len++;
+}
+
+static struct json_value *
 parse_array(struct parser *ps)
 {
-	json_object *arr = made(ps, json_object_new_array()), *v;
+	struct json_value *arr = new_value(ps, JSON_ARRAY, ps->p), *tail = NULL, *v;
 
-	ps->p++;
 	if (arr == NULL)
 		return NULL;
+	ps->p++;
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == ']') {
 		ps->p++;
@@ -295,59 +414,30 @@ parse_array(struct parser *ps)
 	}
 	for (;;) {
 		if (!parse_value(ps, &v))
-			goto fail;
-		if (json_object_array_add(arr, v) != 0) {
-			ps->nomem = true;
-			json_object_put(v);
-			goto fail;
-		}
+			return NULL;
+		append_child(arr, &tail, v);
 		skip_ws(ps);
 		if (ps->p >= ps->end)
-			goto fail;
+			return NULL;
 		if (*ps->p == ']') {
 			ps->p++;
 			return arr;
 		}
 		if (*ps->p++ != ',')
-			goto fail;
+			return NULL;
 	}
-fail:
-	json_object_put(arr);
-	return NULL;
 }
 
-/*
- * The member names of a JSON-RPC call, its params and a token are a few
- * known words: those are added as constant keys (json-c would strdup every
- * key).
- */
-static int
-add_member(json_object *obj, const char *key, json_object *v)
-{
-	static const char *const known[] = {
-		"jsonrpc", "method", "params", "id", "stream", "ttl", "live", "dvr",
-		"copy", "from", "to", "token", "url",
-		/* a JWT header and our claims */
-		"alg", "typ", "kid", "sub", "iat", "exp", "jti", "iss", "azp",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (key[0] == known[i][0] && strcmp(key, known[i]) == 0)
-			return json_object_object_add_ex(obj, known[i], v,
-			    JSON_C_OBJECT_ADD_CONSTANT_KEY);
-	return json_object_object_add(obj, key, v);
-}
-
-static json_object *
+static struct json_value *
 parse_object(struct parser *ps)
 {
-	json_object *obj = made(ps, json_object_new_object()), *v;
-	char short_key[64], *key = NULL;
+	struct json_value *obj = new_value(ps, JSON_OBJECT, ps->p), *tail = NULL, *v;
+	const char *key;
+	size_t key_len;
 
-	ps->p++;
 	if (obj == NULL)
 		return NULL;
+	ps->p++;
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == '}') {
 		ps->p++;
@@ -355,58 +445,52 @@ parse_object(struct parser *ps)
 	}
 	for (;;) {
 		skip_ws(ps);
-		if (ps->p >= ps->end || *ps->p != '"')
-			goto fail;
-		ps->p++;
-		if (!parse_string_bytes(ps))
-			goto fail;
-		/* json-c keys are C strings: a key with a NUL is refused. */
-		if (memchr(ps->scratch.data ? ps->scratch.data : "", '\0',
-		    ps->scratch.len) != NULL)
-			goto fail;
-		/* The key outlives the scratch buffer (the value reuses it). */
-		if (ps->scratch.len < sizeof(short_key)) {
-			memcpy(short_key, ps->scratch.len ? ps->scratch.data : "",
-			    ps->scratch.len);
-			short_key[ps->scratch.len] = '\0';
-		} else if ((key = strndup(ps->scratch.data, ps->scratch.len)) == NULL) {
-			ps->nomem = true;
-			goto fail;
-		}
+		if (ps->p >= ps->end || *ps->p != '"' ||
+		    !parse_string_bytes(ps, &key, &key_len))
+			return NULL;
+		/* Member names are C strings for their readers: no \u0000. */
+		if (strlen(key) != key_len)
+			return NULL;
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p++ != ':')
-			goto fail;
+			return NULL;
 		if (!parse_value(ps, &v))
-			goto fail;
-		/* Duplicate names: the last wins, as with json-c's own parser. */
-		if (add_member(obj, key != NULL ? key : short_key, v) != 0) {
-			ps->nomem = true;
-			json_object_put(v);
-			goto fail;
-		}
-		free(key);
-		key = NULL;
+			return NULL;
+		v->key = key;
+		append_child(obj, &tail, v);
 		skip_ws(ps);
 		if (ps->p >= ps->end)
-			goto fail;
+			return NULL;
 		if (*ps->p == '}') {
 			ps->p++;
 			return obj;
 		}
 		if (*ps->p++ != ',')
-			goto fail;
+			return NULL;
 	}
-fail:
-	free(key);
-	json_object_put(obj);
+}
+
+static struct json_value *
+parse_literal(struct parser *ps)
+{
+	const unsigned char *start = ps->p;
+	struct json_value *v;
+
+	if (take_literal(ps, "true", 4) || take_literal(ps, "false", 5)) {
+		v = new_value(ps, JSON_BOOL, start);
+		if (v != NULL)
+			v->u.b = *start == 't';
+		return v;
+	}
+	if (take_literal(ps, "null", 4))
+		return new_value(ps, JSON_NULL, start);
 	return NULL;
 }
 
-/* A value into *out; JSON null is json-c's NULL object, hence the bool. */
 static bool
-parse_value(struct parser *ps, json_object **out)
+parse_value(struct parser *ps, struct json_value **out)
 {
-	json_object *v;
+	struct json_value *v;
 
 	*out = NULL;
 	skip_ws(ps);
@@ -424,46 +508,80 @@ parse_value(struct parser *ps, json_object **out)
 		v = parse_string(ps);
 		break;
 	case 't':
-		v = take_literal(ps, "true", 4) ?
-		    made(ps, json_object_new_boolean(1)) : NULL;
-		break;
 	case 'f':
-		v = take_literal(ps, "false", 5) ?
-		    made(ps, json_object_new_boolean(0)) : NULL;
-		break;
 	case 'n':
-		return take_literal(ps, "null", 4);
+		v = parse_literal(ps);
+		break;
 	default:
 		if (*ps->p != '-' && (*ps->p < '0' || *ps->p > '9'))
 			return false;
 		v = parse_number(ps);
 	}
+	if (v == NULL)
+		return false;
+	v->text_len = (size_t)(ps->p - (const unsigned char *)v->text);
 	*out = v;
-	return v != NULL;
+	return true;
 }
 
+/* ---- the interface ---- */
+
 bool
-json_parse(const char *text, size_t len, int max_depth, json_object **out,
+json_parse(struct json_doc *doc, const char *text, size_t len, int max_depth,
     enum json_error *why)
 {
 	struct parser ps;
-	json_object *root;
+	struct json_value *root;
 	bool ok;
 
+	doc->root = NULL;
+	doc->chunks = NULL;
+	doc->next = doc->space;
+	doc->left = sizeof(doc->space);
 	ps.p = (const unsigned char *)text;
 	ps.end = ps.p + len;
 	ps.depth_left = max_depth;
 	ps.nomem = false;
-	buf_init(&ps.scratch);
+	ps.doc = doc;
 	ok = parse_value(&ps, &root);
 	skip_ws(&ps);
-	buf_free(&ps.scratch);
 	if (!ok || ps.p != ps.end) {
-		json_object_put(root);
 		if (why != NULL)
 			*why = ps.nomem ? JSON_NO_MEMORY : JSON_SYNTAX;
 		return false;
 	}
-	*out = root;
+	doc->root = root;
 	return true;
+}
+
+void
+json_doc_free(struct json_doc *doc)
+{
+	struct json_chunk *c, *next;
+
+	for (c = doc->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	doc->chunks = NULL;
+	doc->root = NULL;
+}
+
+const struct json_value *
+json_get(const struct json_value *obj, const char *key)
+{
+	const struct json_value *v, *found = NULL;
+
+	if (obj == NULL || obj->type != JSON_OBJECT)
+		return NULL;
+	for (v = obj->u.first; v != NULL; v = v->next)
+		if (v->key[0] == key[0] && strcmp(v->key, key) == 0)
+			found = v;
+	return found;
+}
+
+bool
+json_is_plain_string(const struct json_value *v)
+{
+	return v != NULL && v->type == JSON_STRING && strlen(v->u.s) == v->len;
 }

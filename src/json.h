@@ -1,29 +1,79 @@
-/* json: a strict RFC 8259 parser that builds json-c objects. */
+/* json: a strict RFC 8259 parser into a small read-only tree, one arena per text. */
 #ifndef ST_JSON_H
 #define ST_JSON_H
 
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include <json-c/json.h>
+enum json_kind {
+	JSON_NULL,
+	JSON_BOOL,
+	JSON_INT,		/* an integer that fits int64_t (not -0) */
+	JSON_DOUBLE,		/* fractions, exponents, -0, integers beyond 64 bits */
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT,
+};
+
+struct json_value {
+	enum json_kind type;
+	struct json_value *next;	/* next element or member of the parent */
+	const char *key;		/* member name (NUL-terminated), else NULL */
+	const char *text;		/* the value's source text, to echo it verbatim */
+	size_t text_len;
+	size_t len;			/* string bytes, or elements or members */
+	union {
+		bool b;
+		int64_t i;
+		double d;
+		const char *s;		/* NUL-terminated; a \u0000 may come before len */
+		struct json_value *first;	/* first element or member */
+	} u;
+};
+
+struct json_chunk;
 
 /*
- * Parses exactly one JSON text (whitespace around it allowed) into json-c
- * objects in *out (NULL for the JSON text "null"); false if it is not JSON: bad UTF-8 (RFC 3629: no overlong forms,
- * surrogates or code points above U+10FFFF), NaN or Infinity, a lone
- * surrogate escape, NUL bytes, nesting deeper than max_depth, trailing
- * bytes. The caller owns *out (json_object_put).
- *
- * Why not json_tokener: json-c 0.16 switches locale on every parse (several
- * microseconds per request) and accepts NaN, Infinity and invalid UTF-8.
+ * One parsed text. Its values live in an arena: the inline space holds a
+ * typical JSON-RPC call or JWT part, larger texts add heap chunks. The
+ * values point into the source text (text), which must outlive them.
  */
+struct json_doc {
+	struct json_value *root;
+	struct json_chunk *chunks;
+	char *next;			/* free arena space */
+	size_t left;
+	alignas(max_align_t) char space[2048];
+};
+
 enum json_error {
 	JSON_SYNTAX = 1,	/* not JSON: the sender's fault */
 	JSON_NO_MEMORY,		/* ours */
 };
 
-/* why (may be NULL) says which, on failure. */
-bool json_parse(const char *text, size_t len, int max_depth, json_object **out,
-    enum json_error *why);
+/*
+ * Parses exactly one JSON text (whitespace around it allowed) into doc;
+ * false if it is not JSON: bad UTF-8 (RFC 3629: no overlong forms,
+ * surrogates or code points above U+10FFFF), NaN or Infinity, a lone
+ * surrogate escape, NUL bytes, a member name holding \u0000, nesting
+ * deeper than max_depth, trailing bytes. why (may be NULL) says which.
+ * Duplicate member names are kept; json_get finds the last one. doc is
+ * ready for json_doc_free whatever the outcome.
+ *
+ * Why not json-c: its tokener switches locale on every parse and accepts
+ * NaN, Infinity and invalid UTF-8, and its objects cost an allocation each.
+ */
+bool json_parse(struct json_doc *doc, const char *text, size_t len,
+    int max_depth, enum json_error *why);
+void json_doc_free(struct json_doc *doc);
+
+/* The last member of obj named key; NULL if none or obj is no object. */
+const struct json_value *json_get(const struct json_value *obj,
+    const char *key);
+
+/* v is a string without \u0000, usable as a C string. */
+bool json_is_plain_string(const struct json_value *v);
 
 #endif

@@ -4,8 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "json.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -20,69 +18,89 @@ struct outcome {
 
 /* SPEC 2.2: an id is a string, a number or null. */
 static bool
-valid_id(json_object *id)
+valid_id(const struct json_value *id)
 {
-	return id == NULL || json_object_is_type(id, json_type_string) ||
-	    json_object_is_type(id, json_type_int) ||
-	    (json_object_is_type(id, json_type_double) &&
-	    isfinite(json_object_get_double(id)));
+	return id == NULL || id->type == JSON_STRING || id->type == JSON_INT ||
+	    id->type == JSON_NULL ||
+	    (id->type == JSON_DOUBLE && isfinite(id->u.d));
 }
 
-static const char *
-id_json(json_object *id)
+/* The id as the client wrote it: the parser checked it is JSON. */
+static void
+id_json(const struct json_value *id, const char **text, size_t *len)
 {
-	if (id == NULL || !valid_id(id))
-		return "null";
-	return json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN);
+	if (id == NULL || !valid_id(id)) {
+		*text = "null";
+		*len = 4;
+		return;
+	}
+	*text = id->text;
+	*len = id->text_len;
+}
+
+/* The members of a call, the last of each name winning. */
+struct envelope {
+	const struct json_value *jsonrpc, *method, *params, *id;
+};
+
+static void
+read_envelope(const struct json_value *call, struct envelope *e)
+{
+	const struct json_value *v;
+
+	memset(e, 0, sizeof(*e));
+	for (v = call->u.first; v != NULL; v = v->next) {
+		if (strcmp(v->key, "jsonrpc") == 0)
+			e->jsonrpc = v;
+		else if (strcmp(v->key, "method") == 0)
+			e->method = v;
+		else if (strcmp(v->key, "params") == 0)
+			e->params = v;
+		else if (strcmp(v->key, "id") == 0)
+			e->id = v;
+	}
 }
 
 /* Envelope checks; on success *method is the method name. */
 static enum st_err
-check_envelope(json_object *call, const char **method, json_object **params)
+check_envelope(const struct envelope *e, const char **method)
 {
-	json_object *v;
-
-	if (!json_object_is_type(call, json_type_object))
+	if (e->jsonrpc == NULL || e->jsonrpc->type != JSON_STRING ||
+	    e->jsonrpc->len != 3 || memcmp(e->jsonrpc->u.s, "2.0", 3) != 0)
 		return ST_ERR_INVALID_REQUEST;
-	if (!json_object_object_get_ex(call, "jsonrpc", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), "2.0") != 0 ||
-	    json_object_get_string_len(v) != 3)
+	if (e->method == NULL || e->method->type != JSON_STRING)
 		return ST_ERR_INVALID_REQUEST;
-	if (!json_object_object_get_ex(call, "method", &v) ||
-	    !json_object_is_type(v, json_type_string))
+	*method = e->method->u.s;
+	if (e->params != NULL && e->params->type != JSON_OBJECT &&
+	    e->params->type != JSON_ARRAY)
 		return ST_ERR_INVALID_REQUEST;
-	*method = json_object_get_string(v);
-	if (json_object_object_get_ex(call, "params", &v) &&
-	    !json_object_is_type(v, json_type_object) &&
-	    !json_object_is_type(v, json_type_array))
-		return ST_ERR_INVALID_REQUEST;
-	*params = v;
-	if (json_object_object_get_ex(call, "id", &v) && !valid_id(v))
+	if (!valid_id(e->id))
 		return ST_ERR_INVALID_REQUEST;
 	return ST_OK;
 }
 
 /* single: the call is the whole request, so its outcome is the HTTP status. */
 static struct outcome
-handle_call(struct request *req, json_object *obj, struct buf *out, bool single)
+handle_call(struct request *req, const struct json_value *obj, struct buf *out,
+    bool single)
 {
-	struct outcome oc = {ST_OK, true};
+	struct outcome oc = {ST_ERR_INVALID_REQUEST, true};
+	struct envelope e;
 	struct call call;
 	struct buf result;
-	json_object *id = NULL, *params = NULL;
 	const struct method *m = NULL;
 	const char *method = NULL;
-	bool has_id = false;
 
 	memset(&call, 0, sizeof(call));
+	memset(&e, 0, sizeof(e));
 	buf_init(&result);
-	if (json_object_is_type(obj, json_type_object))
-		has_id = json_object_object_get_ex(obj, "id", &id);
-	oc.err = check_envelope(obj, &method, &params);
+	if (obj->type == JSON_OBJECT) {
+		read_envelope(obj, &e);
+		oc.err = check_envelope(&e, &method);
+	}
 	if (oc.err == ST_OK) {
 		/* SPEC 2.2: a valid request without id is a notification. */
-		oc.responded = has_id;
+		oc.responded = e.id != NULL;
 		m = methods_find(method);
 		if (m == NULL)
 			oc.err = ST_ERR_METHOD_NOT_FOUND;
@@ -91,20 +109,21 @@ handle_call(struct request *req, json_object *obj, struct buf *out, bool single)
 	}
 	if (oc.err == ST_OK) {
 		call.req = req;
-		call.params = params;
+		call.params = e.params;
 		call.result = &result;
 		oc.err = m->handler(&call);
 	}
 	if (oc.responded) {
-		const char *idj = id_json(id);
+		const char *idj;
+		size_t idj_len;
 
-		/* json-c returns NULL when it cannot allocate: a 500 for the lot. */
-		if (idj == NULL || result.failed)
+		id_json(e.id, &idj, &idj_len);
+		if (result.failed)
 			out->failed = true;
 		else if (oc.err == ST_OK)
-			respond_rpc_result(out, idj, result.data, result.len);
+			respond_rpc_result(out, idj, idj_len, result.data, result.len);
 		else
-			respond_rpc_error(out, oc.err, idj, &call.perr);
+			respond_rpc_error(out, oc.err, idj, idj_len, &call.perr);
 	}
 	if (single)
 		req->status = oc.responded ? st_err_info(oc.err)->http_status : 204;
@@ -114,29 +133,29 @@ handle_call(struct request *req, json_object *obj, struct buf *out, bool single)
 }
 
 static void
-handle_batch(struct request *req, json_object *batch)
+handle_batch(struct request *req, const struct json_value *batch)
 {
-	size_t i, n = json_object_array_length(batch);
+	const struct json_value *v;
+	size_t n = batch->len;
 	bool any = false;
 
 	/* SPEC 2.2: an empty or oversized batch is one error, not a batch. */
 	if (n == 0 || n > req->cfg->max_batch) {
 		req->status = 400;
-		respond_rpc_error(&req->out, ST_ERR_INVALID_REQUEST, "null", NULL);
+		respond_rpc_error(&req->out, ST_ERR_INVALID_REQUEST, "null", 4, NULL);
 		log_request(req, n == 0 ? "batch-empty" : "batch-too-large", NULL,
 		    st_err_info(ST_ERR_INVALID_REQUEST)->rpc_code);
 		return;
 	}
 	req->status = 200;
 	buf_puts(&req->out, "[");
-	for (i = 0; i < n; i++) {
+	for (v = batch->u.first; v != NULL; v = v->next) {
 		size_t mark = req->out.len;
 		struct outcome oc;
 
 		if (any)
 			buf_puts(&req->out, ",");
-		oc = handle_call(req, json_object_array_get_idx(batch, i), &req->out,
-		    false);
+		oc = handle_call(req, v, &req->out, false);
 		if (!oc.responded) {
 			req->out.len = mark;	/* drop the comma */
 			continue;
@@ -153,24 +172,25 @@ handle_batch(struct request *req, json_object *batch)
 void
 jsonrpc_handle(struct request *req)
 {
-	json_object *root = NULL;
+	struct json_doc doc;
 	enum json_error why;
 	struct outcome oc;
 
-	if (!json_parse(req->body, req->body_len, JSONRPC_MAX_DEPTH, &root, &why)) {
+	if (!json_parse(&doc, req->body, req->body_len, JSONRPC_MAX_DEPTH, &why)) {
 		enum st_err err = why == JSON_NO_MEMORY ? ST_ERR_INTERNAL : ST_ERR_PARSE;
 
 		req->status = st_err_info(err)->http_status;
-		respond_rpc_error(&req->out, err, "null", NULL);
+		respond_rpc_error(&req->out, err, "null", 4, NULL);
 		log_request(req, NULL, NULL, st_err_info(err)->rpc_code);
+		json_doc_free(&doc);
 		return;
 	}
-	if (json_object_is_type(root, json_type_array)) {
-		handle_batch(req, root);
+	if (doc.root->type == JSON_ARRAY) {
+		handle_batch(req, doc.root);
 	} else {
-		oc = handle_call(req, root, &req->out, true);
+		oc = handle_call(req, doc.root, &req->out, true);
 		if (!oc.responded)
 			buf_reset(&req->out);
 	}
-	json_object_put(root);
+	json_doc_free(&doc);
 }

@@ -85,28 +85,29 @@ static enum st_err
 read_verify_params(struct call *call, const char **token, const char **url)
 {
 	static const char *const names[] = {"token", "url"};
-	json_object *v[2] = {NULL, NULL};
+	const struct json_value *v[2] = {NULL, NULL}, *p;
 	size_t i;
 
-	if (json_object_is_type(call->params, json_type_array)) {
-		if (json_object_array_length(call->params) > 2) {
+	if (call->params != NULL && call->params->type == JSON_ARRAY) {
+		if (call->params->len > 2) {
 			snprintf(call->perr.param, sizeof(call->perr.param), "params");
 			call->perr.reason = "at most 2 positional parameters";
 			return ST_ERR_INVALID_PARAMS;
 		}
-		for (i = 0; i < json_object_array_length(call->params); i++)
-			v[i] = json_object_array_get_idx(call->params, i);
+		for (p = call->params->u.first, i = 0; p != NULL; p = p->next, i++)
+			v[i] = p;
 	} else if (call->params != NULL) {
-		json_object_object_foreach(call->params, key, val) {
-			for (i = 0; i < 2 && strcmp(key, names[i]) != 0; i++)
+		/* A repeated name: its last value, as json_get would find. */
+		for (p = call->params->u.first; p != NULL; p = p->next) {
+			for (i = 0; i < 2 && strcmp(p->key, names[i]) != 0; i++)
 				;
 			if (i == 2) {
 				snprintf(call->perr.param, sizeof(call->perr.param), "%.64s",
-				    key);
+				    p->key);
 				call->perr.reason = "unknown parameter";
 				return ST_ERR_INVALID_PARAMS;
 			}
-			v[i] = val;
+			v[i] = p;
 		}
 	}
 	for (i = 0; i < 2; i++) {
@@ -115,17 +116,15 @@ read_verify_params(struct call *call, const char **token, const char **url)
 			call->perr.reason = "is required";
 			return ST_ERR_INVALID_PARAMS;
 		}
-		if (v[i] != NULL && (!json_object_is_type(v[i], json_type_string) ||
-		    strlen(json_object_get_string(v[i])) !=
-		    (size_t)json_object_get_string_len(v[i]))) {
+		if (v[i] != NULL && !json_is_plain_string(v[i])) {
 			snprintf(call->perr.param, sizeof(call->perr.param), "%s",
 			    names[i]);
 			call->perr.reason = "must be a string";
 			return ST_ERR_INVALID_PARAMS;
 		}
 	}
-	*token = json_object_get_string(v[0]);
-	*url = v[1] != NULL ? json_object_get_string(v[1]) : NULL;
+	*token = v[0]->u.s;
+	*url = v[1] != NULL ? v[1]->u.s : NULL;
 	return ST_OK;
 }
 

@@ -2,17 +2,16 @@
 #ifndef ST_METHODS_H
 #define ST_METHODS_H
 
-#include <json-c/json.h>
-
 #include "buf.h"
 #include "errors.h"
+#include "json.h"
 #include "request.h"
 #include "validate.h"
 
 /* One JSON-RPC call, as a handler sees it. */
 struct call {
 	struct request *req;
-	json_object *params;		/* object, array, or NULL when absent */
+	const struct json_value *params;	/* object, array, or NULL when absent */
 	struct buf *result;		/* the handler appends the result's JSON */
 	struct param_error perr;	/* filled when ST_ERR_INVALID_PARAMS */
 	char stream[ST_NAME_MAX + 1];	/* for the log line, "" if unknown */

@@ -7,19 +7,19 @@
 #include "respond.h"
 
 void
-respond_rpc_result(struct buf *out, const char *id_json, const char *result,
-    size_t result_len)
+respond_rpc_result(struct buf *out, const char *id_json, size_t id_len,
+    const char *result, size_t result_len)
 {
 	buf_puts(out, "{\"jsonrpc\":\"2.0\",\"result\":");
 	buf_append(out, result, result_len);
 	buf_puts(out, ",\"id\":");
-	buf_puts(out, id_json);
+	buf_append(out, id_json, id_len);
 	buf_puts(out, "}");
 }
 
 void
 respond_rpc_error(struct buf *out, enum st_err err, const char *id_json,
-    const struct param_error *perr)
+    size_t id_len, const struct param_error *perr)
 {
 	const struct st_err_info *info = st_err_info(err);
 
@@ -34,7 +34,7 @@ respond_rpc_error(struct buf *out, enum st_err err, const char *id_json,
 		buf_puts(out, "}");
 	}
 	buf_puts(out, "},\"id\":");
-	buf_puts(out, id_json);
+	buf_append(out, id_json, id_len);
 	buf_puts(out, "}");
 }
 
@@ -50,7 +50,7 @@ respond_http_error(struct request *req, enum st_err err)
 		buf_puts(&req->headers, "WWW-Authenticate: Bearer "
 		    "realm=\"streamtoken\", error=\"invalid_token\"\r\n");
 	buf_reset(&req->out);
-	respond_rpc_error(&req->out, err, "null", NULL);
+	respond_rpc_error(&req->out, err, "null", 4, NULL);
 }
 
 const char *

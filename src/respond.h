@@ -11,10 +11,10 @@
 #include "validate.h"
 
 /* id_json: the request's id serialised, or "null". */
-void respond_rpc_result(struct buf *out, const char *id_json,
+void respond_rpc_result(struct buf *out, const char *id_json, size_t id_len,
     const char *result, size_t result_len);
 void respond_rpc_error(struct buf *out, enum st_err err, const char *id_json,
-    const struct param_error *perr);
+    size_t id_len, const struct param_error *perr);
 
 /* An error outside JSON-RPC dispatch: status, headers and a body with id null. */
 void respond_http_error(struct request *req, enum st_err err);

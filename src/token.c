@@ -1,9 +1,9 @@
 /* token: JWT encode/sign and decode/verify; the verifier trusts nothing before the MAC. */
 #include "autoconfig.h"
 
+#include <stddef.h>
 #include <string.h>
 
-#include <json-c/json.h>
 #include <openssl/crypto.h>
 
 #include "json.h"
@@ -240,77 +240,50 @@ token_status_reason(enum token_status st)
 }
 
 /*
- * Decodes one base64url part holding a JSON object; NULL if it does not,
- * with *nomem set when the reason was a failed allocation, not the token.
+ * Decodes one base64url part holding a JSON object into doc (raw keeps
+ * the decoded text the values point into); false if it does not, with
+ * *nomem set when the reason was a failed allocation, not the token.
  */
-static json_object *
-decode_json_part(const char *part, size_t len, bool *nomem)
+static bool
+decode_json_part(const char *part, size_t len, unsigned char *raw,
+    size_t rawcap, struct json_doc *doc, bool *nomem)
 {
-	unsigned char raw[TOKEN_MAX_LEN];
-	json_object *obj = NULL;
 	enum json_error why;
 	size_t n;
 
-	if (!base64url_decode(part, len, raw, sizeof(raw), &n) || n == 0)
-		return NULL;
-	if (!json_parse((const char *)raw, n, 8, &obj, &why)) {
+	if (!base64url_decode(part, len, raw, rawcap, &n) || n == 0)
+		return false;
+	if (!json_parse(doc, (const char *)raw, n, 8, &why)) {
 		*nomem = why == JSON_NO_MEMORY;
-		return NULL;
+		return false;
 	}
-	if (!json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		return NULL;
-	}
-	return obj;
+	return doc->root->type == JSON_OBJECT;
 }
 
 static bool
-copy_string(json_object *obj, const char *name, char *dst, size_t cap,
-    bool required)
+copy_string(const struct json_value *v, char *dst, size_t cap)
 {
-	json_object *v;
-	size_t len;
-
-	if (!json_object_object_get_ex(obj, name, &v))
-		return !required;
-	if (!json_object_is_type(v, json_type_string))
+	if (!json_is_plain_string(v) || v->len >= cap)
 		return false;
-	len = (size_t)json_object_get_string_len(v);
-	if (len >= cap)
-		return false;
-	memcpy(dst, json_object_get_string(v), len + 1);
-	return strlen(dst) == len;
-}
-
-static bool
-get_int(json_object *obj, const char *name, int64_t min, int64_t max,
-    int64_t *out, bool *present)
-{
-	json_object *v;
-	int64_t n;
-
-	*present = json_object_object_get_ex(obj, name, &v);
-	if (!*present)
-		return true;
-	if (!json_object_is_type(v, json_type_int))
-		return false;
-	n = json_object_get_int64(v);
-	if (n < min || n > max)
-		return false;
-	*out = n;
+	memcpy(dst, v->u.s, v->len + 1);
 	return true;
 }
 
 static bool
-get_bool(json_object *obj, const char *name, bool *out)
+get_int(const struct json_value *v, int64_t min, int64_t max, int64_t *out)
 {
-	json_object *v;
+	if (v->type != JSON_INT || v->u.i < min || v->u.i > max)
+		return false;
+	*out = v->u.i;
+	return true;
+}
 
-	if (!json_object_object_get_ex(obj, name, &v))
+static bool
+get_bool(const struct json_value *v, bool *out)
+{
+	if (v == NULL || v->type != JSON_BOOL)
 		return false;
-	if (!json_object_is_type(v, json_type_boolean))
-		return false;
-	*out = json_object_get_boolean(v);
+	*out = v->u.b;
 	return true;
 }
 
@@ -325,15 +298,63 @@ valid_jti(const char *s)
 	return true;
 }
 
-static bool
-read_claims(json_object *payload, struct claims *c)
+/* The claims we read, found in one pass; the last of a repeated name wins. */
+struct claim_values {
+	const struct json_value *sub, *jti, *azp, *iat, *exp, *live, *dvr,
+	    *copy, *from, *to;
+};
+
+static void
+find_claims(const struct json_value *payload, struct claim_values *cv)
 {
+	static const struct {
+		const char *name;
+		size_t offset;
+	} names[] = {
+		{"sub", offsetof(struct claim_values, sub)},
+		{"jti", offsetof(struct claim_values, jti)},
+		{"azp", offsetof(struct claim_values, azp)},
+		{"iat", offsetof(struct claim_values, iat)},
+		{"exp", offsetof(struct claim_values, exp)},
+		{"live", offsetof(struct claim_values, live)},
+		{"dvr", offsetof(struct claim_values, dvr)},
+		{"copy", offsetof(struct claim_values, copy)},
+		{"from", offsetof(struct claim_values, from)},
+		{"to", offsetof(struct claim_values, to)},
+	};
+	const struct json_value *v;
+	size_t i;
+
+	memset(cv, 0, sizeof(*cv));
+	for (v = payload->u.first; v != NULL; v = v->next)
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(v->key, names[i].name) == 0) {
+				*(const struct json_value **)((char *)cv +
+				    names[i].offset) = v;
+				break;
+			}
+}
+
+/* An optional integer claim in [min, max]; absent leaves *out alone. */
+static bool
+get_optional_int(const struct json_value *v, int64_t min, int64_t max,
+    int64_t *out, bool *present)
+{
+	*present = v != NULL;
+	return v == NULL || get_int(v, min, max, out);
+}
+
+static bool
+read_claims(const struct json_value *payload, struct claims *c)
+{
+	struct claim_values cv;
 	int64_t n = 0;
 	bool present;
 
-	if (!copy_string(payload, "sub", c->sub, sizeof(c->sub), true) ||
-	    !copy_string(payload, "jti", c->jti, sizeof(c->jti), false) ||
-	    !copy_string(payload, "azp", c->azp, sizeof(c->azp), false))
+	find_claims(payload, &cv);
+	if (cv.sub == NULL || !copy_string(cv.sub, c->sub, sizeof(c->sub)) ||
+	    (cv.jti != NULL && !copy_string(cv.jti, c->jti, sizeof(c->jti))) ||
+	    (cv.azp != NULL && !copy_string(cv.azp, c->azp, sizeof(c->azp))))
 		return false;
 	/*
 	 * Even signed by a shared key, azp and jti reach Variable- header
@@ -342,17 +363,16 @@ read_claims(json_object *payload, struct claims *c)
 	if ((c->azp[0] != '\0' && !config_valid_name(c->azp, strlen(c->azp))) ||
 	    !valid_jti(c->jti))
 		return false;
-	if (!get_int(payload, "iat", 0, INT64_MAX / 2, &c->iat, &present) ||
-	    !get_int(payload, "exp", 0, INT64_MAX / 2, &c->exp, &c->has_exp))
+	if (!get_optional_int(cv.iat, 0, INT64_MAX / 2, &c->iat, &present) ||
+	    !get_optional_int(cv.exp, 0, INT64_MAX / 2, &c->exp, &c->has_exp))
 		return false;
-	if (!get_bool(payload, "live", &c->live) ||
-	    !get_bool(payload, "dvr", &c->dvr) ||
-	    !get_bool(payload, "copy", &c->copy))
+	if (!get_bool(cv.live, &c->live) || !get_bool(cv.dvr, &c->dvr) ||
+	    !get_bool(cv.copy, &c->copy))
 		return false;
-	if (!get_int(payload, "from", 0, UINT32_MAX, &n, &present))
+	if (!get_optional_int(cv.from, 0, UINT32_MAX, &n, &present))
 		return false;
 	c->from = present ? (uint32_t)n : 0;
-	if (!get_int(payload, "to", 0, UINT32_MAX, &n, &present))
+	if (!get_optional_int(cv.to, 0, UINT32_MAX, &n, &present))
 		return false;
 	c->to = present ? (uint32_t)n : 0;
 	return true;
@@ -360,20 +380,20 @@ read_claims(json_object *payload, struct claims *c)
 
 /* Header checks: kid names a configured key, alg is that key's, nothing else. */
 static enum token_status
-check_header(const struct config *cfg, json_object *header,
+check_header(const struct config *cfg, const struct json_value *header,
     const struct key **key, struct claims *c)
 {
-	char alg[16];
+	const struct json_value *kid = json_get(header, "kid");
+	const struct json_value *alg = json_get(header, "alg");
 
-	if (!copy_string(header, "kid", c->kid, sizeof(c->kid), true))
+	if (kid == NULL || !copy_string(kid, c->kid, sizeof(c->kid)))
 		return TOKEN_UNKNOWN_KID;
 	*key = config_find_key(cfg, c->kid);
 	if (*key == NULL)
 		return TOKEN_UNKNOWN_KID;
-	if (!copy_string(header, "alg", alg, sizeof(alg), true))
-		return TOKEN_BAD_ALG;
 	/* The key pins the algorithm; the token only has to agree (no "none"). */
-	if (strcmp(alg, config_alg_name((*key)->alg)) != 0)
+	if (alg == NULL || !json_is_plain_string(alg) ||
+	    strcmp(alg->u.s, config_alg_name((*key)->alg)) != 0)
 		return TOKEN_BAD_ALG;
 	return TOKEN_VALID;
 }
@@ -383,7 +403,8 @@ token_verify(const struct config *cfg, const char *token, size_t len,
     int64_t now, struct claims *c)
 {
 	unsigned char mac[KEY_MAC_MAX], sig[KEY_MAC_MAX + 3];
-	json_object *header = NULL, *payload = NULL;
+	unsigned char raw[TOKEN_MAX_LEN];
+	struct json_doc doc;
 	const char *dot1, *dot2;
 	const struct key *key = NULL;
 	enum token_status st = TOKEN_MALFORMED;
@@ -391,6 +412,7 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 	bool nomem = false;
 
 	memset(c, 0, sizeof(*c));
+	doc.chunks = NULL;	/* json_doc_free is safe before any parse */
 	if (len == 0 || len > TOKEN_MAX_LEN || memchr(token, '\0', len) != NULL)
 		goto out;
 	dot1 = memchr(token, '.', len);
@@ -400,10 +422,11 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 	if (dot2 == NULL ||
 	    memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
 		goto out;
-	header = decode_json_part(token, (size_t)(dot1 - token), &nomem);
-	if (header == NULL)
+	if (!decode_json_part(token, (size_t)(dot1 - token), raw, sizeof(raw),
+	    &doc, &nomem))
 		goto out;
-	st = check_header(cfg, header, &key, c);
+	st = check_header(cfg, doc.root, &key, c);
+	json_doc_free(&doc);
 	if (st != TOKEN_VALID)
 		goto out;
 	st = TOKEN_BAD_SIGNATURE;
@@ -416,8 +439,8 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 		goto out;
 	/* Only now is the payload authentic enough to read. */
 	st = TOKEN_BAD_CLAIMS;
-	payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1), &nomem);
-	if (payload == NULL || !read_claims(payload, c))
+	if (!decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1), raw,
+	    sizeof(raw), &doc, &nomem) || !read_claims(doc.root, c))
 		goto out;
 	/* RFC 7519 §4.1.4: valid only before exp (plus the configured leeway). */
 	if (c->has_exp && now >= c->exp + (int64_t)cfg->leeway)
@@ -427,7 +450,6 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 	else
 		st = TOKEN_VALID;
 out:
-	json_object_put(header);
-	json_object_put(payload);
+	json_doc_free(&doc);
 	return nomem ? TOKEN_NO_MEMORY : st;
 }

@@ -27,46 +27,31 @@ refuse(struct param_error *perr, const char *param, const char *reason)
 }
 
 bool
-validate_u32(json_object *v, uint32_t *out)
+validate_u32(const struct json_value *v, uint32_t *out)
 {
-	int64_t n;
-
-	/* json-c types 1e3 and 3600.5 as doubles; only integers pass. */
-	if (v == NULL || !json_object_is_type(v, json_type_int))
+	/* 1e3, 3600.5 and -0 are doubles; only integers pass. */
+	if (v == NULL || v->type != JSON_INT || v->u.i < 0 ||
+	    v->u.i > (int64_t)UINT32_MAX)
 		return false;
-	n = json_object_get_int64(v);
-	if (n < 0)
-		return false;
-	/* Above INT64_MAX json-c keeps the value as uint64. */
-	if (n == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
-		return false;
-	if ((uint64_t)n > UINT32_MAX)
-		return false;
-	*out = (uint32_t)n;
+	*out = (uint32_t)v->u.i;
 	return true;
 }
 
 static enum st_err
-set_param(struct grant *g, enum param_id id, json_object *v,
+set_param(struct grant *g, enum param_id id, const struct json_value *v,
     struct param_error *perr)
 {
 	const char *name = param_names[id];
 
 	switch (id) {
-	case P_STREAM: {
-		const char *s;
-		size_t len;
-
-		if (!json_object_is_type(v, json_type_string))
+	case P_STREAM:
+		if (v->type != JSON_STRING)
 			return refuse(perr, name, "must be a string");
-		s = json_object_get_string(v);
-		len = (size_t)json_object_get_string_len(v);
-		if (strlen(s) != len || !config_valid_name(s, len))
+		if (!json_is_plain_string(v) || !config_valid_name(v->u.s, v->len))
 			return refuse(perr, name, "must be 1 to 128 characters from "
 			    "A-Z a-z 0-9 . _ ~ -");
-		memcpy(g->stream, s, len + 1);
+		memcpy(g->stream, v->u.s, v->len + 1);
 		return ST_OK;
-	}
 	case P_TTL:
 	case P_FROM:
 	case P_TO: {
@@ -85,45 +70,56 @@ set_param(struct grant *g, enum param_id id, json_object *v,
 	}
 	case P_LIVE:
 	case P_DVR:
-	case P_COPY: {
-		bool b;
-
-		if (v == NULL || !json_object_is_type(v, json_type_boolean))
+	case P_COPY:
+		if (v->type != JSON_BOOL)
 			return refuse(perr, name, "must be true or false");
-		b = json_object_get_boolean(v);
 		if (id == P_LIVE)
-			g->live = b;
+			g->live = v->u.b;
 		else if (id == P_DVR)
-			g->dvr = b;
+			g->dvr = v->u.b;
 		else
-			g->copy = b;
+			g->copy = v->u.b;
 		return ST_OK;
-	}
 	case P__COUNT:
 		break;
 	}
 	return ST_ERR_INTERNAL;
 }
 
+static int
+param_id(const char *name)
+{
+	int id;
+
+	for (id = 0; id < P__COUNT; id++)
+		if (strcmp(name, param_names[id]) == 0)
+			return id;
+	return P__COUNT;
+}
+
+/*
+ * Named params, checked in the order they were written. A repeated name
+ * counts once, at its first place, with its last value (RFC 8259 leaves
+ * duplicates open; this is what json-c and most parsers do).
+ */
 static enum st_err
-read_named(json_object *params, struct grant *g, bool *seen,
+read_named(const struct json_value *params, struct grant *g, bool *seen,
     struct param_error *perr)
 {
-	struct json_object_iterator it = json_object_iter_begin(params);
-	struct json_object_iterator end = json_object_iter_end(params);
+	const struct json_value *last[P__COUNT] = {NULL}, *v;
 	enum st_err err;
+	int id;
 
-	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
-		const char *name = json_object_iter_peek_name(&it);
-		int id;
-
-		for (id = 0; id < P__COUNT; id++)
-			if (strcmp(name, param_names[id]) == 0)
-				break;
+	for (v = params->u.first; v != NULL; v = v->next)
+		if ((id = param_id(v->key)) < P__COUNT)
+			last[id] = v;
+	for (v = params->u.first; v != NULL; v = v->next) {
+		id = param_id(v->key);
 		if (id == P__COUNT)
-			return refuse(perr, name, "unknown parameter");
-		err = set_param(g, (enum param_id)id,
-		    json_object_iter_peek_value(&it), perr);
+			return refuse(perr, v->key, "unknown parameter");
+		if (seen[id])
+			continue;
+		err = set_param(g, (enum param_id)id, last[id], perr);
 		if (err != ST_OK)
 			return err;
 		seen[id] = true;
@@ -132,17 +128,17 @@ read_named(json_object *params, struct grant *g, bool *seen,
 }
 
 static enum st_err
-read_positional(json_object *params, struct grant *g, bool *seen,
+read_positional(const struct json_value *params, struct grant *g, bool *seen,
     struct param_error *perr)
 {
-	size_t i, n = json_object_array_length(params);
+	const struct json_value *v;
 	enum st_err err;
+	size_t i;
 
-	if (n > P__COUNT)
+	if (params->len > P__COUNT)
 		return refuse(perr, "params", "at most 7 positional parameters");
-	for (i = 0; i < n; i++) {
-		err = set_param(g, (enum param_id)i,
-		    json_object_array_get_idx(params, i), perr);
+	for (v = params->u.first, i = 0; v != NULL; v = v->next, i++) {
+		err = set_param(g, (enum param_id)i, v, perr);
 		if (err != ST_OK)
 			return err;
 		seen[i] = true;
@@ -173,16 +169,16 @@ check_stream_rules(const struct config *cfg, const struct grant *g,
 
 enum st_err
 validate_create_params(const struct config *cfg, const struct client *client,
-    json_object *params, struct grant *g, struct param_error *perr)
+    const struct json_value *params, struct grant *g, struct param_error *perr)
 {
 	bool seen[P__COUNT] = {false}, ttl_given;
 	enum st_err err = ST_OK;
 
 	memset(g, 0, sizeof(*g));
 	g->ttl = cfg->default_ttl;
-	if (json_object_is_type(params, json_type_object))
+	if (params != NULL && params->type == JSON_OBJECT)
 		err = read_named(params, g, seen, perr);
-	else if (json_object_is_type(params, json_type_array))
+	else if (params != NULL && params->type == JSON_ARRAY)
 		err = read_positional(params, g, seen, perr);
 	if (err != ST_OK)
 		return err;

@@ -5,10 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <json-c/json.h>
-
 #include "config.h"
 #include "errors.h"
+#include "json.h"
 
 /* The request, once every param has been checked. */
 struct grant {
@@ -31,10 +30,10 @@ struct param_error {
  * types first, then the client's right to the stream, then the stream rules.
  */
 enum st_err validate_create_params(const struct config *cfg,
-    const struct client *client, json_object *params, struct grant *g,
+    const struct client *client, const struct json_value *params, struct grant *g,
     struct param_error *perr);
 
 /* Parses a uint32 from JSON: an integer, not a double, bool or string. */
-bool validate_u32(json_object *v, uint32_t *out);
+bool validate_u32(const struct json_value *v, uint32_t *out);
 
 #endif

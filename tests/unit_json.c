@@ -13,26 +13,29 @@ struct row {
 	const char *text;
 	size_t len;			/* 0: strlen(text) */
 	bool ok;
-	json_type type;			/* expected root type when ok */
+	enum json_kind type;		/* expected root type when ok */
 };
 
 static const struct row rows[] = {
-	{"object_empty", "{}", 0, true, json_type_object},
-	{"array_empty", "[]", 0, true, json_type_array},
-	{"whitespace_around", " \t\r\n{\"a\":1}\n ", 0, true, json_type_object},
-	{"nested", "{\"a\":[1,{\"b\":null},\"x\",true,false,-0.5e-3]}", 0, true, json_type_object},
-	{"bare_number", "42", 0, true, json_type_int},
-	{"bare_string", "\"s\"", 0, true, json_type_string},
-	{"bare_true", "true", 0, true, json_type_boolean},
-	{"bare_null", "null", 0, true, json_type_null},
-	{"negative_int", "-17", 0, true, json_type_int},
-	{"uint64_max", "18446744073709551615", 0, true, json_type_int},
-	{"beyond_uint64_is_double", "18446744073709551616", 0, true, json_type_double},
-	{"exponent_is_double", "1e3", 0, true, json_type_double},
-	{"fraction_is_double", "3600.5", 0, true, json_type_double},
-	{"escapes", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"", 0, true, json_type_string},
-	{"surrogate_pair", "\"\\ud83d\\ude00\"", 0, true, json_type_string},
-	{"utf8_two_three_four_bytes", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", 0, true, json_type_string},
+	{"object_empty", "{}", 0, true, JSON_OBJECT},
+	{"array_empty", "[]", 0, true, JSON_ARRAY},
+	{"whitespace_around", " \t\r\n{\"a\":1}\n ", 0, true, JSON_OBJECT},
+	{"nested", "{\"a\":[1,{\"b\":null},\"x\",true,false,-0.5e-3]}", 0, true, JSON_OBJECT},
+	{"bare_number", "42", 0, true, JSON_INT},
+	{"bare_string", "\"s\"", 0, true, JSON_STRING},
+	{"bare_true", "true", 0, true, JSON_BOOL},
+	{"bare_null", "null", 0, true, JSON_NULL},
+	{"negative_int", "-17", 0, true, JSON_INT},
+	{"int64_max", "9223372036854775807", 0, true, JSON_INT},
+	{"int64_min", "-9223372036854775808", 0, true, JSON_INT},
+	{"beyond_int64_is_double", "9223372036854775808", 0, true, JSON_DOUBLE},
+	{"below_int64_is_double", "-9223372036854775809", 0, true, JSON_DOUBLE},
+	{"minus_zero_is_double", "-0", 0, true, JSON_DOUBLE},
+	{"exponent_is_double", "1e3", 0, true, JSON_DOUBLE},
+	{"fraction_is_double", "3600.5", 0, true, JSON_DOUBLE},
+	{"escapes", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"", 0, true, JSON_STRING},
+	{"surrogate_pair", "\"\\ud83d\\ude00\"", 0, true, JSON_STRING},
+	{"utf8_two_three_four_bytes", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", 0, true, JSON_STRING},
 	{"rejects_empty", "", 0, false, 0},
 	{"rejects_only_whitespace", "  ", 0, false, 0},
 	{"rejects_trailing_comma_object", "{\"a\":1,}", 0, false, 0},
@@ -69,7 +72,7 @@ static const struct row rows[] = {
 	{"rejects_comment", "{} // c", 0, false, 0},
 	{"long_key_beyond_short_buffer",
 	    "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"b\":1}}",
-	    0, true, json_type_object},
+	    0, true, JSON_OBJECT},
 };
 
 static const struct row *cur;
@@ -77,16 +80,19 @@ static const struct row *cur;
 static void
 parse_row(void)
 {
-	json_object *root = NULL;
+	struct json_doc doc;
 	size_t len = cur->len ? cur->len : strlen(cur->text);
-	bool ok = json_parse(cur->text, len, 32, &root, NULL);
+	bool ok = json_parse(&doc, cur->text, len, 32, NULL);
 
 	EXPECT(ok == cur->ok);
-	if (ok && cur->ok)
-		EXPECT(json_object_get_type(root) == cur->type);
+	if (ok && cur->ok) {
+		EXPECT(doc.root->type == cur->type);
+		/* The root's source text is the whole text, less the whitespace. */
+		EXPECT(doc.root->text_len <= len && doc.root->text_len > 0);
+	}
 	if (!ok)
-		EXPECT(root == NULL);
-	json_object_put(root);
+		EXPECT(doc.root == NULL);
+	json_doc_free(&doc);
 }
 
 static char *
@@ -107,10 +113,10 @@ static void
 depth_limit_is_inclusive(void)
 {
 	char *s = nested(32);
-	json_object *root = NULL;
+	struct json_doc doc;
 
-	EXPECT(json_parse(s, strlen(s), 32, &root, NULL));
-	json_object_put(root);
+	EXPECT(json_parse(&doc, s, strlen(s), 32, NULL));
+	json_doc_free(&doc);
 	free(s);
 }
 
@@ -118,9 +124,10 @@ static void
 depth_beyond_limit_refused(void)
 {
 	char *s = nested(33);
-	json_object *root = NULL;
+	struct json_doc doc;
 
-	EXPECT(!json_parse(s, strlen(s), 32, &root, NULL));
+	EXPECT(!json_parse(&doc, s, strlen(s), 32, NULL));
+	json_doc_free(&doc);
 	free(s);
 }
 
@@ -128,53 +135,119 @@ static void
 deep_hostile_nesting_refused_without_recursion_blowup(void)
 {
 	char *s = nested(100000);
-	json_object *root = NULL;
+	struct json_doc doc;
 
-	EXPECT(!json_parse(s, strlen(s), 32, &root, NULL));
+	EXPECT(!json_parse(&doc, s, strlen(s), 32, NULL));
+	json_doc_free(&doc);
 	free(s);
 }
 
 static void
 escapes_decode_to_utf8(void)
 {
-	const char *t = "\"\\u00e9\\ud83d\\ude00\\n\"";
-	json_object *root = NULL;
+	const char *t = "\"\\u00e9\\ud83d\\ude00\\n\\/\\\"\\\\\\b\\f\\r\\t\"";
+	struct json_doc doc;
 
-	EXPECT(json_parse(t, strlen(t), 4, &root, NULL));
-	EXPECT_STR(json_object_get_string(root), "\xc3\xa9\xf0\x9f\x98\x80\n");
-	json_object_put(root);
+	EXPECT(json_parse(&doc, t, strlen(t), 4, NULL));
+	EXPECT_STR(doc.root->u.s, "\xc3\xa9\xf0\x9f\x98\x80\n/\"\\\b\f\r\t");
+	EXPECT(doc.root->len == strlen(doc.root->u.s));
+	json_doc_free(&doc);
 }
 
 static void
 escaped_nul_kept_with_length(void)
 {
 	const char *t = "\"a\\u0000b\"";
-	json_object *root = NULL;
+	struct json_doc doc;
 
-	EXPECT(json_parse(t, strlen(t), 4, &root, NULL));
-	EXPECT(json_object_get_string_len(root) == 3);
-	json_object_put(root);
+	EXPECT(json_parse(&doc, t, strlen(t), 4, NULL));
+	EXPECT(doc.root->len == 3);
+	EXPECT(!json_is_plain_string(doc.root));
+	json_doc_free(&doc);
 }
 
 static void
 syntax_error_is_not_out_of_memory(void)
 {
 	enum json_error why = JSON_NO_MEMORY;
-	json_object *root = NULL;
+	struct json_doc doc;
 
-	EXPECT(!json_parse("{\"a\":}", 6, 4, &root, &why));
+	EXPECT(!json_parse(&doc, "{\"a\":}", 6, 4, &why));
 	EXPECT(why == JSON_SYNTAX);
+	json_doc_free(&doc);
 }
 
 static void
 duplicate_key_last_wins(void)
 {
 	const char *t = "{\"ttl\":1,\"ttl\":2}";
-	json_object *root = NULL, *v;
+	struct json_doc doc;
+	const struct json_value *v;
 
-	EXPECT(json_parse(t, strlen(t), 4, &root, NULL));
-	EXPECT(json_object_object_get_ex(root, "ttl", &v) && json_object_get_int(v) == 2);
-	json_object_put(root);
+	EXPECT(json_parse(&doc, t, strlen(t), 4, NULL));
+	v = json_get(doc.root, "ttl");
+	EXPECT(v != NULL && v->type == JSON_INT && v->u.i == 2);
+	EXPECT(doc.root->len == 2);
+	json_doc_free(&doc);
+}
+
+static void
+values_and_source_text(void)
+{
+	const char *t = " {\"a\" : [ -12 , 2.5e1,true,false,null,\"x\\ty\" ] ,\"id\": \"q\\/\" } ";
+	struct json_doc doc;
+	const struct json_value *a, *v, *id;
+
+	EXPECT(json_parse(&doc, t, strlen(t), 4, NULL));
+	a = json_get(doc.root, "a");
+	EXPECT(a != NULL && a->type == JSON_ARRAY && a->len == 6);
+	if (a == NULL || a->len != 6)
+		goto out;
+	v = a->u.first;
+	EXPECT(v->type == JSON_INT && v->u.i == -12);
+	EXPECT(v->text_len == 3 && memcmp(v->text, "-12", 3) == 0);
+	v = v->next;
+	EXPECT(v->type == JSON_DOUBLE && v->u.d == 25.0);
+	v = v->next;
+	EXPECT(v->type == JSON_BOOL && v->u.b);
+	v = v->next;
+	EXPECT(v->type == JSON_BOOL && !v->u.b);
+	v = v->next;
+	EXPECT(v->type == JSON_NULL && v->text_len == 4);
+	v = v->next;
+	EXPECT(v->type == JSON_STRING && strcmp(v->u.s, "x\ty") == 0);
+	EXPECT(v->next == NULL);
+	/* An id is echoed as written. */
+	id = json_get(doc.root, "id");
+	EXPECT(id != NULL && id->text_len == 5 && memcmp(id->text, "\"q\\/\"", 5) == 0);
+	EXPECT(json_get(doc.root, "nope") == NULL);
+	EXPECT(json_get(a, "a") == NULL);
+out:
+	json_doc_free(&doc);
+}
+
+static void
+large_text_spills_into_heap_chunks(void)
+{
+	struct json_doc doc;
+	size_t i, n = 20000;
+	char *s = malloc(n * 4 + 3), *p = s;
+	const struct json_value *v;
+	int64_t sum = 0;
+
+	*p++ = '[';
+	for (i = 0; i < n; i++) {
+		memcpy(p, i ? ",\"7\"" : "\"7\"", i ? 4 : 3);
+		p += i ? 4 : 3;
+	}
+	*p++ = ']';
+	EXPECT(json_parse(&doc, s, (size_t)(p - s), 4, NULL));
+	EXPECT(doc.chunks != NULL);
+	for (v = doc.root->u.first; v != NULL; v = v->next)
+		sum += v->u.s[0] - '0';
+	EXPECT(sum == 7 * (int64_t)n);
+	json_doc_free(&doc);
+	free(s);
 }
 
 int
@@ -200,5 +273,7 @@ main(void)
 	RUN(escaped_nul_kept_with_length);
 	RUN(duplicate_key_last_wins);
 	RUN(syntax_error_is_not_out_of_memory);
+	RUN(values_and_source_text);
+	RUN(large_text_spills_into_heap_chunks);
 	return tap_done();
 }

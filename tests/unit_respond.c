@@ -38,7 +38,7 @@ respond_200_with_body_has_json_headers(void)
 	struct sink s;
 
 	request_init(&req, NULL, NULL);
-	respond_rpc_result(&req.out, "1", "\"tok\"", 5);
+	respond_rpc_result(&req.out, "1", 1, "\"tok\"", 5);
 	sink_init(&s);
 	EXPECT(respond_write(&req, sink_write, &s));
 	EXPECT_STR(s.b.data, "Status: 200 OK\r\n"
@@ -181,7 +181,7 @@ respond_failed_buffer_sends_500(void)
 	struct sink s;
 
 	request_init(&req, NULL, NULL);
-	respond_rpc_result(&req.out, "1", "\"tok\"", 5);
+	respond_rpc_result(&req.out, "1", 1, "\"tok\"", 5);
 	req.out.failed = true;
 	sink_init(&s);
 	EXPECT(respond_write(&req, sink_write, &s));
@@ -204,7 +204,7 @@ respond_write_reports_writer_failure(void)
 		struct sink s;
 
 		request_init(&req, NULL, NULL);
-		respond_rpc_result(&req.out, "1", "\"tok\"", 5);
+		respond_rpc_result(&req.out, "1", 1, "\"tok\"", 5);
 		sink_init(&s);
 		s.fail_at = at;
 		EXPECT(!respond_write(&req, sink_write, &s));
@@ -222,7 +222,7 @@ respond_rpc_error_carries_param_data(void)
 	struct buf b;
 
 	buf_init(&b);
-	respond_rpc_error(&b, ST_ERR_INVALID_PARAMS, "\"x\"", &perr);
+	respond_rpc_error(&b, ST_ERR_INVALID_PARAMS, "\"x\"", 3, &perr);
 	o = json_tokener_parse(b.data);
 	EXPECT(o != NULL);
 	EXPECT(json_object_object_get_ex(o, "error", &v) &&
@@ -245,7 +245,7 @@ respond_rpc_error_without_data_for_other_errors(void)
 	struct buf b;
 
 	buf_init(&b);
-	respond_rpc_error(&b, ST_ERR_STREAM_NOT_FOUND, "null", &perr);
+	respond_rpc_error(&b, ST_ERR_STREAM_NOT_FOUND, "null", 4, &perr);
 	o = json_tokener_parse(b.data);
 	EXPECT(o != NULL && json_object_object_get_ex(o, "error", &e));
 	EXPECT(!json_object_object_get_ex(e, "data", NULL));
