@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "keys.h"
+#include "token.h"
 #include "text.h"
 
 #define LINE_MAX_LEN 8192
@@ -565,6 +566,8 @@ finish_section(struct parser *p)
 			ok = fail(p, "%s", msg);
 		} else if (!key_prepare(k)) {
 			ok = fail(p, "out of memory");
+		} else {
+			token_prepare_key(k);
 		}
 		free(p->secret_file);
 		p->secret_file = NULL;

@@ -30,6 +30,9 @@ struct key {
 	bool sign;
 	unsigned line;
 	struct key_hmac_state *hmac;	/* precomputed, wiped when freed */
+	/* base64url of the JWT header this key signs with, and its length */
+	char jwt_header[256];
+	size_t jwt_header_len;
 };
 
 struct client {

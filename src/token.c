@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -100,47 +101,57 @@ base64url_decode(const char *in, size_t len, unsigned char *out,
 	return true;
 }
 
+/* A string literal, without strlen at run time. */
+#define PUT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
+
 static void
-append_bool_claim(struct buf *b, const char *name, bool v)
+append_bool_claim(struct buf *b, bool v)
 {
-	buf_append(b, ",\"", 2);
-	buf_puts(b, name);
-	buf_puts(b, v ? "\":true" : "\":false");
+	if (v)
+		PUT(b, "true");
+	else
+		PUT(b, "false");
 }
 
-/* The payload, in a fixed order; names are restricted so only iss needs escaping. */
+/*
+ * The payload, in a fixed order. sub and azp are names (SPEC 4: no
+ * character needs escaping) and jti is base64url; only iss is escaped.
+ */
 static void
 encode_claims(struct buf *b, const char *issuer, const struct claims *c)
 {
-	buf_puts(b, "{\"sub\":");
-	buf_append_json_string(b, c->sub, strlen(c->sub));
-	buf_puts(b, ",\"iat\":");
+	PUT(b, "{\"sub\":\"");
+	buf_append(b, c->sub, strlen(c->sub));
+	PUT(b, "\",\"iat\":");
 	buf_append_i64(b, c->iat);
 	if (c->has_exp) {
-		buf_puts(b, ",\"exp\":");
+		PUT(b, ",\"exp\":");
 		buf_append_i64(b, c->exp);
 	}
-	buf_puts(b, ",\"jti\":\"");
-	buf_puts(b, c->jti);
-	buf_puts(b, "\"");
+	PUT(b, ",\"jti\":\"");
+	buf_append(b, c->jti, strlen(c->jti));
+	PUT(b, "\"");
 	if (issuer != NULL) {
-		buf_puts(b, ",\"iss\":");
+		PUT(b, ",\"iss\":");
 		buf_append_json_string(b, issuer, strlen(issuer));
 	}
-	buf_puts(b, ",\"azp\":");
-	buf_append_json_string(b, c->azp, strlen(c->azp));
-	append_bool_claim(b, "live", c->live);
-	append_bool_claim(b, "dvr", c->dvr);
-	append_bool_claim(b, "copy", c->copy);
+	PUT(b, ",\"azp\":\"");
+	buf_append(b, c->azp, strlen(c->azp));
+	PUT(b, "\",\"live\":");
+	append_bool_claim(b, c->live);
+	PUT(b, ",\"dvr\":");
+	append_bool_claim(b, c->dvr);
+	PUT(b, ",\"copy\":");
+	append_bool_claim(b, c->copy);
 	if (c->from != 0) {
-		buf_puts(b, ",\"from\":");
+		PUT(b, ",\"from\":");
 		buf_append_u64(b, c->from);
 	}
 	if (c->to != 0) {
-		buf_puts(b, ",\"to\":");
+		PUT(b, ",\"to\":");
 		buf_append_u64(b, c->to);
 	}
-	buf_puts(b, "}");
+	PUT(b, "}");
 }
 
 /*
@@ -177,6 +188,25 @@ draw_jti(struct claims *c)
 	return true;
 }
 
+/* A key signs every token with the same header: it is encoded once, at load. */
+void
+token_prepare_key(struct key *key)
+{
+	char json[ST_NAME_MAX + 48];	/* 37 bytes besides the kid */
+	int n;
+
+	_Static_assert((sizeof(json) + 2) / 3 * 4 < sizeof(key->jwt_header),
+	    "jwt_header too small");
+	n = snprintf(json, sizeof(json),
+	    "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
+	    config_alg_name(key->alg), key->name);	/* a name: no escaping */
+	if (n < 0 || (size_t)n >= sizeof(json))
+		n = 0;		/* cannot happen: kid is at most ST_NAME_MAX */
+	key->jwt_header_len = encode_into(key->jwt_header,
+	    (const unsigned char *)json, (size_t)n);
+	key->jwt_header[key->jwt_header_len] = '\0';
+}
+
 bool
 token_sign(const struct key *key, const char *issuer, struct claims *c,
     struct buf *out)
@@ -184,38 +214,36 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 	unsigned char mac[KEY_MAC_MAX];
 	struct buf json;
 	size_t start = out->len, mac_len;
+	char *p;
 	bool ok = false;
 
 	buf_init(&json);
-	if (!draw_jti(c))
+	/* config_load prepares every key; one built by hand must be too. */
+	if (key->jwt_header_len == 0 || !draw_jti(c))
 		goto out;
-	buf_puts(&json, "{\"alg\":\"");
-	buf_puts(&json, config_alg_name(key->alg));
-	buf_puts(&json, "\",\"typ\":\"JWT\",\"kid\":\"");
-	buf_puts(&json, key->name);	/* a name: no JSON escaping needed */
-	buf_puts(&json, "\"}");
-	if (json.failed)
-		goto out;
-	base64url_encode(out, json.data, json.len);
-	buf_append(out, ".", 1);
-	buf_reset(&json);
 	encode_claims(&json, issuer, c);
-	base64url_encode(out, json.data, json.len);
-	if (json.failed || out->failed)
+	/* header "." payload "." MAC, written in place after one reservation */
+	if (json.failed || !buf_reserve(out, key->jwt_header_len + 1 +
+	    (json.len + 2) / 3 * 4 + 1 + (KEY_MAC_MAX + 2) / 3 * 4))
 		goto out;
+	p = out->data + start;
+	memcpy(p, key->jwt_header, key->jwt_header_len);
+	p += key->jwt_header_len;
+	*p++ = '.';
+	p += encode_into(p, (const unsigned char *)json.data, json.len);
 	/* RFC 7515 §5.1: the MAC covers the ASCII of header "." payload. */
-	mac_len = key_hmac(key, out->data + start, out->len - start, mac);
+	mac_len = key_hmac(key, out->data + start, (size_t)(p - (out->data + start)),
+	    mac);
 	if (mac_len == 0)
 		goto out;
-	buf_append(out, ".", 1);
-	base64url_encode(out, mac, mac_len);
-	ok = !out->failed;
+	*p++ = '.';
+	p += encode_into(p, mac, mac_len);
+	*p = '\0';
+	out->len = (size_t)(p - out->data);
+	ok = true;
 out:
-	if (!ok && !out->failed) {
-		out->len = start;
-		if (out->data != NULL)
-			out->data[start] = '\0';
-	}
+	if (!ok && !out->failed && out->data != NULL)
+		out->data[start] = '\0';
 	buf_free(&json);
 	return ok;
 }
@@ -398,6 +426,24 @@ check_header(const struct config *cfg, const struct json_value *header,
 	return TOKEN_VALID;
 }
 
+/*
+ * A token we signed carries its key's header byte for byte, which says
+ * what decoding it would: that kid, that key's alg. Others are decoded.
+ */
+static const struct key *
+known_header(const struct config *cfg, const char *part, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return NULL;
+	for (i = 0; i < cfg->nkeys; i++)
+		if (cfg->keys[i].jwt_header_len == len &&
+		    memcmp(cfg->keys[i].jwt_header, part, len) == 0)
+			return &cfg->keys[i];
+	return NULL;
+}
+
 enum token_status
 token_verify(const struct config *cfg, const char *token, size_t len,
     int64_t now, struct claims *c)
@@ -422,13 +468,18 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 	if (dot2 == NULL ||
 	    memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
 		goto out;
-	if (!decode_json_part(token, (size_t)(dot1 - token), raw, sizeof(raw),
-	    &doc, &nomem))
-		goto out;
-	st = check_header(cfg, doc.root, &key, c);
-	json_doc_free(&doc);
-	if (st != TOKEN_VALID)
-		goto out;
+	key = known_header(cfg, token, (size_t)(dot1 - token));
+	if (key != NULL) {
+		memcpy(c->kid, key->name, strlen(key->name) + 1);
+	} else {
+		if (!decode_json_part(token, (size_t)(dot1 - token), raw,
+		    sizeof(raw), &doc, &nomem))
+			goto out;
+		st = check_header(cfg, doc.root, &key, c);
+		json_doc_free(&doc);
+		if (st != TOKEN_VALID)
+			goto out;
+	}
 	st = TOKEN_BAD_SIGNATURE;
 	if (!base64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), sig,
 	    sizeof(sig), &sig_len))

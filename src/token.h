@@ -43,6 +43,9 @@ void base64url_encode(struct buf *out, const void *data, size_t len);
 bool base64url_decode(const char *in, size_t len, unsigned char *out,
     size_t outcap, size_t *outlen);
 
+/* Fills key->jwt_header, the encoded header of the tokens it signs. */
+void token_prepare_key(struct key *key);
+
 /*
  * Signs a token for c with key (iat, sub, azp, permissions, window, exp set by
  * the caller; jti drawn here). Appends the compact JWS to out.

@@ -27,6 +27,8 @@ setup(void)
 	keys[1] = (struct key){.name = name_old, .alg = ALG_HS384,
 	    .secret = secret_old, .secret_len = sizeof(secret_old) - 1,
 	    .sign = false, .line = 4};
+	token_prepare_key(&keys[0]);
+	token_prepare_key(&keys[1]);
 	cfg.keys = keys;
 	cfg.nkeys = 2;
 	cfg.signing_key = &keys[0];
@@ -284,6 +286,7 @@ a1_key(struct key *k, unsigned char *secret, size_t cap)
 		return false;
 	*k = (struct key){.name = name, .alg = ALG_HS256, .secret = secret,
 	    .secret_len = n, .sign = true};
+	token_prepare_key(k);
 	return true;
 }
 
@@ -615,6 +618,38 @@ token_verify_accepts_forged_control(void)
 {
 	/* The forge helper itself must make valid tokens, or the refusals prove nothing. */
 	EXPECT(verify_forged(HDR_MAIN, PAYLOAD_OK, NOW) == TOKEN_VALID);
+}
+
+/*
+ * Our own tokens skip header decoding (the bytes are the key's); any other
+ * spelling of the same header goes the long way and must agree.
+ */
+static void
+token_verify_header_spellings_agree(void)
+{
+	EXPECT(verify_forged("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"main\"}",
+	    PAYLOAD_OK, NOW) == TOKEN_VALID);
+	EXPECT(verify_forged("{\"kid\":\"main\",\"alg\":\"HS256\"}",
+	    PAYLOAD_OK, NOW) == TOKEN_VALID);
+	EXPECT(verify_forged(" {\"typ\":\"JWT\",\"kid\":\"main\",\"alg\":\"HS256\"} ",
+	    PAYLOAD_OK, NOW) == TOKEN_VALID);
+	EXPECT(verify_forged("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"old\"}",
+	    PAYLOAD_OK, NOW) == TOKEN_BAD_ALG);
+}
+
+/* The key's own header bytes do not excuse a MAC made with another secret. */
+static void
+token_verify_known_header_still_checks_mac(void)
+{
+	struct claims c;
+	struct buf tok;
+
+	forge(&tok, HDR_MAIN, PAYLOAD_OK, secret_old, sizeof(secret_old) - 1,
+	    ALG_HS256);
+	EXPECT(strncmp(tok.data, keys[0].jwt_header, keys[0].jwt_header_len) == 0);
+	EXPECT(token_verify(&cfg, tok.data, tok.len, NOW, &c) ==
+	    TOKEN_BAD_SIGNATURE);
+	buf_free(&tok);
 }
 
 #define EVIL "{\"sub\":\"cam-1\",\"iat\":1700000000,\"exp\":1700003600," \
@@ -1039,6 +1074,8 @@ main(void)
 	RUN(token_verify_accepts_verify_only_key);
 
 	RUN(token_verify_accepts_forged_control);
+	RUN(token_verify_header_spellings_agree);
+	RUN(token_verify_known_header_still_checks_mac);
 	RUN(token_verify_refuses_tampered_payload);
 	RUN(token_verify_refuses_one_changed_payload_char);
 	RUN(token_verify_refuses_tampered_signature);
