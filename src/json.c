@@ -156,6 +156,17 @@ unicode_escape(const unsigned char *p, const unsigned char *end, size_t *used)
 	return 0x10000 + (((long)hi - 0xd800) << 10) + ((long)lo - 0xdc00);
 }
 
+/* Bytes a string may hold as they are: printable ASCII but " and \\. */
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const bool plain_ascii[256] = {
+	R16(0), R16(0),
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* " */
+	R16(1), R16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* \\ */
+	R16(1), R16(1),
+};
+#undef R16
+
 /*
  * First pass over a string (opening quote consumed): checks it and finds
  * its closing quote. *escaped tells whether decoding has work to do.
@@ -167,8 +178,8 @@ scan_string(const unsigned char *p, const unsigned char *end, bool *escaped)
 
 	*escaped = false;
 	for (;;) {
-		/* Runs of plain ASCII first. */
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		/* Runs of plain ASCII first, one table lookup a byte. */
+		while (p < end && plain_ascii[*p])
 			p++;
 		if (p >= end || *p < 0x20)
 			return NULL;

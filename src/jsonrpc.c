@@ -50,13 +50,15 @@ read_envelope(const struct json_value *call, struct envelope *e)
 
 	memset(e, 0, sizeof(*e));
 	for (v = call->u.first; v != NULL; v = v->next) {
-		if (strcmp(v->key, "jsonrpc") == 0)
+		const char *k = v->key;
+
+		if (k[0] == 'j' && strcmp(k, "jsonrpc") == 0)
 			e->jsonrpc = v;
-		else if (strcmp(v->key, "method") == 0)
+		else if (k[0] == 'm' && strcmp(k, "method") == 0)
 			e->method = v;
-		else if (strcmp(v->key, "params") == 0)
+		else if (k[0] == 'p' && strcmp(k, "params") == 0)
 			e->params = v;
-		else if (strcmp(v->key, "id") == 0)
+		else if (k[0] == 'i' && k[1] == 'd' && k[2] == '\0')
 			e->id = v;
 	}
 }

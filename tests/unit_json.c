@@ -36,6 +36,7 @@ static const struct row rows[] = {
 	{"escapes", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"", 0, true, JSON_STRING},
 	{"surrogate_pair", "\"\\ud83d\\ude00\"", 0, true, JSON_STRING},
 	{"utf8_two_three_four_bytes", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", 0, true, JSON_STRING},
+	{"every_printable_ascii_and_del", "\" !#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~\x7f\"", 0, true, JSON_STRING},
 	{"rejects_empty", "", 0, false, 0},
 	{"rejects_only_whitespace", "  ", 0, false, 0},
 	{"rejects_trailing_comma_object", "{\"a\":1,}", 0, false, 0},
