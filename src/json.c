@@ -262,7 +262,7 @@ decode_string(const unsigned char *p, const unsigned char *end, char *out)
  * never lengthens: every escape is at least as long as its UTF-8.
  */
 static bool
-parse_string_bytes(struct parser *ps, const char **s, size_t *len)
+parse_string_bytes(struct parser *ps, const char **s, size_t *len, bool *nul)
 {
 	const unsigned char *body = ps->p + 1, *close;
 	bool escaped;
@@ -276,11 +276,14 @@ parse_string_bytes(struct parser *ps, const char **s, size_t *len)
 	out = arena_alloc(ps, raw + 1);
 	if (out == NULL)
 		return false;
+	/* Only an escape can make a NUL: the scan refused raw control bytes. */
 	if (escaped) {
 		*len = decode_string(body, close, out);
+		*nul = memchr(out, '\0', *len) != NULL;
 	} else {
 		memcpy(out, body, raw);
 		*len = raw;
+		*nul = false;
 	}
 	out[*len] = '\0';
 	*s = out;
@@ -293,7 +296,7 @@ parse_string(struct parser *ps)
 {
 	struct json_value *v = new_value(ps, JSON_STRING, ps->p);
 
-	if (v == NULL || !parse_string_bytes(ps, &v->u.s, &v->len))
+	if (v == NULL || !parse_string_bytes(ps, &v->u.s, &v->len, &v->nul))
 		return NULL;
 	return v;
 }
@@ -445,6 +448,7 @@ parse_object(struct parser *ps)
 	struct json_value *obj = new_value(ps, JSON_OBJECT, ps->p), *tail = NULL, *v;
 	const char *key;
 	size_t key_len;
+	bool nul;
 
 	if (obj == NULL)
 		return NULL;
@@ -457,10 +461,10 @@ parse_object(struct parser *ps)
 	for (;;) {
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != '"' ||
-		    !parse_string_bytes(ps, &key, &key_len))
+		    !parse_string_bytes(ps, &key, &key_len, &nul))
 			return NULL;
 		/* Member names are C strings for their readers: no \u0000. */
-		if (strlen(key) != key_len)
+		if (nul)
 			return NULL;
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p++ != ':')
@@ -594,5 +598,5 @@ json_get(const struct json_value *obj, const char *key)
 bool
 json_is_plain_string(const struct json_value *v)
 {
-	return v != NULL && v->type == JSON_STRING && strlen(v->u.s) == v->len;
+	return v != NULL && v->type == JSON_STRING && !v->nul;
 }

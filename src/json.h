@@ -24,6 +24,7 @@ struct json_value {
 	const char *text;		/* the value's source text, to echo it verbatim */
 	size_t text_len;
 	size_t len;			/* string bytes, or elements or members */
+	bool nul;			/* a string holding \u0000 */
 	union {
 		bool b;
 		int64_t i;
