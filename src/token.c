@@ -47,17 +47,26 @@ base64url_encode(struct buf *out, const void *data, size_t len)
 	out->data[out->len] = '\0';
 }
 
-/* The value of each base64url character, 0xff for any other byte. */
-static unsigned char b64url_values[256];
+/*
+ * Each base64url character's 6 bits, pre-shifted to its place in a group
+ * of four (so a group is four lookups ORed together); any other byte has
+ * bit 31 set, which the decoder tests once at the end.
+ */
+#define B64_BAD 0x80000000u
+static uint32_t b64url_bits[4][256];
 
 static void
-init_b64url_values(void)
+init_b64url_bits(void)
 {
-	size_t i;
+	size_t i, j;
 
-	memset(b64url_values, 0xff, sizeof(b64url_values));
+	for (j = 0; j < 4; j++)
+		for (i = 0; i < 256; i++)
+			b64url_bits[j][i] = B64_BAD;
 	for (i = 0; i < 64; i++)
-		b64url_values[(unsigned char)b64url_alphabet[i]] = (unsigned char)i;
+		for (j = 0; j < 4; j++)
+			b64url_bits[j][(unsigned char)b64url_alphabet[i]] =
+			    (uint32_t)i << (18 - 6 * j);
 }
 
 bool
@@ -65,37 +74,33 @@ base64url_decode(const char *in, size_t len, unsigned char *out,
     size_t outcap, size_t *outlen)
 {
 	const unsigned char *p = (const unsigned char *)in;
-	uint32_t v[4] = {0, 0, 0, 0}, bad = 0;
+	uint32_t v, bad = 0;
 	size_t i, n = 0, rest = len % 4;
 
 	if (rest == 1 || len / 4 * 3 + (rest ? rest - 1 : 0) > outcap)
 		return false;
-	if (b64url_values['='] == 0)	/* 0xff once the table is filled */
-		init_b64url_values();
-	/* Four characters make three bytes; a bad character sets 0x80 in bad. */
+	if (b64url_bits[0][0] == 0)	/* B64_BAD once the tables are filled */
+		init_b64url_bits();
 	for (i = 0; i + 4 <= len; i += 4) {
-		v[0] = b64url_values[p[i]];
-		v[1] = b64url_values[p[i + 1]];
-		v[2] = b64url_values[p[i + 2]];
-		v[3] = b64url_values[p[i + 3]];
-		bad |= v[0] | v[1] | v[2] | v[3];
-		out[n++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-		out[n++] = (unsigned char)(v[1] << 4 | v[2] >> 2);
-		out[n++] = (unsigned char)(v[2] << 6 | v[3]);
+		v = b64url_bits[0][p[i]] | b64url_bits[1][p[i + 1]] |
+		    b64url_bits[2][p[i + 2]] | b64url_bits[3][p[i + 3]];
+		bad |= v;
+		out[n++] = (unsigned char)(v >> 16);
+		out[n++] = (unsigned char)(v >> 8);
+		out[n++] = (unsigned char)v;
 	}
 	if (rest != 0) {
-		v[0] = b64url_values[p[i]];
-		v[1] = b64url_values[p[i + 1]];
-		v[2] = rest == 3 ? b64url_values[p[i + 2]] : 0;
-		bad |= v[0] | v[1] | v[2];
-		out[n++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		v = b64url_bits[0][p[i]] | b64url_bits[1][p[i + 1]] |
+		    (rest == 3 ? b64url_bits[2][p[i + 2]] : 0);
+		bad |= v;
+		out[n++] = (unsigned char)(v >> 16);
 		if (rest == 3)
-			out[n++] = (unsigned char)(v[1] << 4 | v[2] >> 2);
+			out[n++] = (unsigned char)(v >> 8);
 		/* Leftover bits must be zero, so each token has one spelling. */
-		if ((rest == 2 ? v[1] & 0x0f : v[2] & 0x03) != 0)
+		if ((v & (rest == 2 ? 0xffffu : 0xffu)) != 0)
 			return false;
 	}
-	if (bad & 0x80)
+	if (bad & B64_BAD)
 		return false;
 	*outlen = n;
 	return true;
