@@ -14,18 +14,35 @@
 static const char b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/* The two characters of every 12-bit value: a group of 3 bytes is 2 lookups. */
+static char b64url_pairs[4096][2];
+
+static void
+init_b64url_pairs(void)
+{
+	size_t i;
+
+	for (i = 0; i < 4096; i++) {
+		b64url_pairs[i][0] = b64url_alphabet[i >> 6];
+		b64url_pairs[i][1] = b64url_alphabet[i & 63];
+	}
+}
+
 /* Writes the encoding of len bytes to dst (room for (len + 2) / 3 * 4); returns its length. */
 static size_t
 encode_into(char *dst, const unsigned char *p, size_t len)
 {
 	char *start = dst;
+	uint32_t v;
 	size_t i;
 
+	if (b64url_pairs[0][0] != 'A')
+		init_b64url_pairs();
 	for (i = 0; i + 2 < len; i += 3) {
-		*dst++ = b64url_alphabet[p[i] >> 2];
-		*dst++ = b64url_alphabet[(p[i] & 3) << 4 | p[i + 1] >> 4];
-		*dst++ = b64url_alphabet[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
-		*dst++ = b64url_alphabet[p[i + 2] & 63];
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		memcpy(dst, b64url_pairs[v >> 12], 2);
+		memcpy(dst + 2, b64url_pairs[v & 0xfff], 2);
+		dst += 4;
 	}
 	if (len - i == 1) {
 		*dst++ = b64url_alphabet[p[i] >> 2];
