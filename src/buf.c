@@ -15,9 +15,19 @@ buf_init(struct buf *b)
 }
 
 void
+buf_init_storage(struct buf *b, char *storage, size_t cap)
+{
+	buf_init(b);
+	b->data = storage;
+	b->cap = cap;
+	storage[0] = '\0';
+}
+
+void
 buf_free(struct buf *b)
 {
-	free(b->data);
+	if (b->heap)
+		free(b->data);
 	buf_init(b);
 }
 
@@ -46,19 +56,28 @@ buf_reserve(struct buf *b, size_t extra)
 	cap = b->cap ? b->cap : 512;	/* a token response fits at once */
 	while (cap < need)
 		cap *= 2;
-	p = realloc(b->data, cap);
+	if (b->heap) {
+		p = realloc(b->data, cap);
+	} else {
+		/* Out of the caller's storage (if any): its bytes move along. */
+		p = malloc(cap);
+		if (p != NULL && b->data != NULL)
+			memcpy(p, b->data, b->len + 1);
+	}
 	if (p == NULL)
 		goto fail;
 	b->data = p;
 	b->cap = cap;
+	b->heap = true;
 	return true;
 fail:
 	b->failed = true;
 	return false;
 }
 
+/* buf_append when the bytes do not fit (or an append failed before). */
 void
-buf_append(struct buf *b, const void *data, size_t len)
+buf_append_slow(struct buf *b, const void *data, size_t len)
 {
 	if (!buf_reserve(b, len))
 		return;
@@ -66,12 +85,6 @@ buf_append(struct buf *b, const void *data, size_t len)
 		memcpy(b->data + b->len, data, len);
 	b->len += len;
 	b->data[b->len] = '\0';
-}
-
-void
-buf_puts(struct buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
 }
 
 void
