@@ -107,16 +107,17 @@ line_put_long(struct line *l, long v)
 static void
 line_start(struct line *l)
 {
-	static long pid;
+	/* Formatted once: the pid does not change while this process logs. */
+	static struct line prefix;
 
-	if (pid == 0) {
-		pid = (long)getpid();
+	if (prefix.len == 0) {
+		line_put_lit(&prefix, " streamtoken[");
+		line_put_long(&prefix, (long)getpid());
+		line_put_lit(&prefix, "]: client=");
 		safe_map_init();
 	}
 	l->len = timestamp(l->data, sizeof(l->data));
-	line_put_lit(l, " streamtoken[");
-	line_put_long(l, pid);
-	line_put_lit(l, "]: client=");
+	line_put_n(l, prefix.data, prefix.len);
 }
 
 /* One write per line, so lines of concurrent processes do not mix. */
