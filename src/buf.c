@@ -128,34 +128,43 @@ buf_append_i64(struct buf *b, int64_t v)
 	buf_append_u64(b, (uint64_t)v);
 }
 
+/* The escape of a byte JSON does not allow raw into esc; returns its length. */
+static size_t
+json_escape(char esc[6], unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	esc[0] = '\\';
+	switch (c) {
+	case '"': esc[1] = '"'; return 2;
+	case '\\': esc[1] = '\\'; return 2;
+	case '\n': esc[1] = 'n'; return 2;
+	case '\r': esc[1] = 'r'; return 2;
+	case '\t': esc[1] = 't'; return 2;
+	}
+	esc[1] = 'u';
+	esc[2] = '0';
+	esc[3] = '0';
+	esc[4] = hex[c >> 4];
+	esc[5] = hex[c & 0xf];
+	return 6;
+}
+
 void
 buf_append_json_string(struct buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t i, start = 0;
+	char esc[6];
 
 	buf_append(b, "\"", 1);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc[6] = {'\\', 'u', '0', '0', 0, 0};
-		size_t esc_len = 2;
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		buf_append(b, s + start, i - start);
 		start = i + 1;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			esc_len = 6;
-		}
-		buf_append(b, esc, esc_len);
+		buf_append(b, esc, json_escape(esc, c));
 	}
 	buf_append(b, s + start, len - start);
 	buf_append(b, "\"", 1);
