@@ -218,7 +218,36 @@ struct fake {
 	const char *const *params;	/* name, value, ..., NULL */
 	const char *body;
 	size_t body_len, pos;
+	/* The same parameters as "NAME=value", as FCGX_Request.envp has them. */
+	char *envp[21];
+	char env_mem[4096];
 };
+
+/* Sets the parameters and their envp (set the values first). */
+static void
+fake_set_params(struct fake *f, const char *const *params)
+{
+	size_t i, n = 0, used = 0;
+	int len;
+
+	f->params = params;
+	for (i = 0; params[i] != NULL; i += 2) {
+		len = snprintf(f->env_mem + used, sizeof(f->env_mem) - used, "%s=%s",
+		    params[i], params[i + 1]);
+		if (n + 1 >= sizeof(f->envp) / sizeof(f->envp[0]) || len < 0 ||
+		    (size_t)len >= sizeof(f->env_mem) - used)
+			die("too many fake parameters");
+		f->envp[n++] = f->env_mem + used;
+		used += (size_t)len + 1;
+	}
+	f->envp[n] = NULL;
+}
+
+static char **
+fake_envp(void *ctx)
+{
+	return ((struct fake *)ctx)->envp;
+}
 
 static const char *
 fake_param(void *ctx, const char *name)
@@ -264,7 +293,7 @@ mem_write(void *ctx, const char *data, size_t len)
 static void
 one_request(const struct config *cfg, struct fake *f)
 {
-	struct request_source src = {fake_param, fake_read, f};
+	struct request_source src = {fake_param, fake_read, f, fake_envp};
 	struct request req;
 
 	f->pos = 0;
@@ -314,7 +343,7 @@ issue_case_init(struct issue_case *c, const char *stream)
 
 	snprintf(c->length, sizeof(c->length), "%d", n);
 	memcpy(c->params, p, sizeof(p));
-	c->fake.params = c->params;
+	fake_set_params(&c->fake, c->params);
 	c->fake.body = c->body;
 	c->fake.body_len = (size_t)n;
 }
@@ -752,7 +781,7 @@ main(int argc, char **argv)
 			ap[7] = strchr(req_uri, '?') + 1;
 			memcpy(p, ap, sizeof(ap));
 			memset(&authz, 0, sizeof(authz));
-			authz.fake.params = p;
+			fake_set_params(&authz.fake, p);
 			authz.fake.body = "";
 			quiet_stderr(true);
 			one_request(cfg, &authz.fake);

@@ -15,9 +15,19 @@ buf_init(struct buf *b)
 }
 
 void
+buf_init_storage(struct buf *b, char *storage, size_t cap)
+{
+	buf_init(b);
+	b->data = storage;
+	b->cap = cap;
+	storage[0] = '\0';
+}
+
+void
 buf_free(struct buf *b)
 {
-	free(b->data);
+	if (b->heap)
+		free(b->data);
 	buf_init(b);
 }
 
@@ -46,19 +56,28 @@ buf_reserve(struct buf *b, size_t extra)
 	cap = b->cap ? b->cap : 512;	/* a token response fits at once */
 	while (cap < need)
 		cap *= 2;
-	p = realloc(b->data, cap);
+	if (b->heap) {
+		p = realloc(b->data, cap);
+	} else {
+		/* Out of the caller's storage (if any): its bytes move along. */
+		p = malloc(cap);
+		if (p != NULL && b->data != NULL)
+			memcpy(p, b->data, b->len + 1);
+	}
 	if (p == NULL)
 		goto fail;
 	b->data = p;
 	b->cap = cap;
+	b->heap = true;
 	return true;
 fail:
 	b->failed = true;
 	return false;
 }
 
+/* buf_append when the bytes do not fit (or an append failed before). */
 void
-buf_append(struct buf *b, const void *data, size_t len)
+buf_append_slow(struct buf *b, const void *data, size_t len)
 {
 	if (!buf_reserve(b, len))
 		return;
@@ -66,12 +85,6 @@ buf_append(struct buf *b, const void *data, size_t len)
 		memcpy(b->data + b->len, data, len);
 	b->len += len;
 	b->data[b->len] = '\0';
-}
-
-void
-buf_puts(struct buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
 }
 
 void
@@ -115,34 +128,43 @@ buf_append_i64(struct buf *b, int64_t v)
 	buf_append_u64(b, (uint64_t)v);
 }
 
+/* The escape of a byte JSON does not allow raw into esc; returns its length. */
+static size_t
+json_escape(char esc[6], unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	esc[0] = '\\';
+	switch (c) {
+	case '"': esc[1] = '"'; return 2;
+	case '\\': esc[1] = '\\'; return 2;
+	case '\n': esc[1] = 'n'; return 2;
+	case '\r': esc[1] = 'r'; return 2;
+	case '\t': esc[1] = 't'; return 2;
+	}
+	esc[1] = 'u';
+	esc[2] = '0';
+	esc[3] = '0';
+	esc[4] = hex[c >> 4];
+	esc[5] = hex[c & 0xf];
+	return 6;
+}
+
 void
 buf_append_json_string(struct buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t i, start = 0;
+	char esc[6];
 
 	buf_append(b, "\"", 1);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc[6] = {'\\', 'u', '0', '0', 0, 0};
-		size_t esc_len = 2;
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		buf_append(b, s + start, i - start);
 		start = i + 1;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			esc_len = 6;
-		}
-		buf_append(b, esc, esc_len);
+		buf_append(b, esc, json_escape(esc, c));
 	}
 	buf_append(b, s + start, len - start);
 	buf_append(b, "\"", 1);

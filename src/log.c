@@ -10,23 +10,6 @@
 #include "log.h"
 #include "text.h"
 
-/* Untrusted words (method names) are cut short and reduced to safe characters. */
-static void
-safe_word(char *dst, size_t cap, const char *src)
-{
-	size_t i;
-
-	if (src == NULL || *src == '\0') {
-		snprintf(dst, cap, "-");
-		return;
-	}
-	for (i = 0; src[i] != '\0' && i < cap - 1; i++) {
-		unsigned char c = (unsigned char)src[i];
-		dst[i] = text_is_name_char(c) ? (char)c : '?';
-	}
-	dst[i] = '\0';
-}
-
 /* Formatted once per second: a busy process logs many lines per second. */
 static size_t
 timestamp(char *dst, size_t cap)
@@ -59,42 +42,82 @@ struct line {
 };
 
 static void
-line_put(struct line *l, const char *s)
+line_put_n(struct line *l, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (n > sizeof(l->data) - 1 - l->len)
 		n = sizeof(l->data) - 1 - l->len;
 	memcpy(l->data + l->len, s, n);
 	l->len += n;
 }
 
+/* A literal's length is known when this compiles: no strlen per request. */
+#define line_put_lit(l, s) line_put_n((l), (s), sizeof(s) - 1)
+
+static void
+line_put(struct line *l, const char *s)
+{
+	line_put_n(l, s, strlen(s));
+}
+
+/* Each byte as a log line shows it: name characters, else '?'. A lookup per byte. */
+static char safe_map[256];
+
+static void
+safe_map_init(void)
+{
+	unsigned c;
+
+	for (c = 0; c < sizeof(safe_map); c++)
+		safe_map[c] = text_is_name_char((unsigned char)c) ? (char)c : '?';
+}
+
+/*
+ * Untrusted words (method names) are cut to max bytes and reduced to safe
+ * characters as they are copied; "-" when absent.
+ */
+static void
+line_put_word(struct line *l, const char *src, size_t max)
+{
+	char *dst = l->data + l->len;
+	size_t i;
+
+	if (src == NULL || *src == '\0')
+		src = "-";
+	if (max > sizeof(l->data) - 1 - l->len)
+		max = sizeof(l->data) - 1 - l->len;
+	for (i = 0; src[i] != '\0' && i < max; i++)
+		dst[i] = safe_map[(unsigned char)src[i]];
+	l->len += i;
+}
+
 static void
 line_put_long(struct line *l, long v)
 {
-	char tmp[24], *p = tmp + sizeof(tmp) - 1;
+	char tmp[24], *end = tmp + sizeof(tmp), *p = end;
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
 
-	*p = '\0';
 	do
 		*--p = (char)('0' + u % 10);
 	while ((u /= 10) != 0);
 	if (v < 0)
 		*--p = '-';
-	line_put(l, p);
+	line_put_n(l, p, (size_t)(end - p));
 }
 
 static void
 line_start(struct line *l)
 {
-	static long pid;
+	/* Formatted once: the pid does not change while this process logs. */
+	static struct line prefix;
 
-	if (pid == 0)
-		pid = (long)getpid();
+	if (prefix.len == 0) {
+		line_put_lit(&prefix, " streamtoken[");
+		line_put_long(&prefix, (long)getpid());
+		line_put_lit(&prefix, "]: client=");
+		safe_map_init();
+	}
 	l->len = timestamp(l->data, sizeof(l->data));
-	line_put(l, " streamtoken[");
-	line_put_long(l, pid);
-	line_put(l, "]: client=");
+	line_put_n(l, prefix.data, prefix.len);
 }
 
 /* One write per line, so lines of concurrent processes do not mix. */
@@ -109,22 +132,19 @@ void
 log_request(const struct request *req, const char *method, const char *stream,
     int rpc_code)
 {
-	char m[65], s[ST_NAME_MAX + 1];
 	struct line l;
 
-	safe_word(m, sizeof(m), method);
-	safe_word(s, sizeof(s), stream);
 	line_start(&l);
 	line_put(&l, req->client != NULL ? req->client->name : "-");
-	line_put(&l, " method=");
-	line_put(&l, m);
-	line_put(&l, " stream=");
-	line_put(&l, s);
-	line_put(&l, " status=");
+	line_put_lit(&l, " method=");
+	line_put_word(&l, method, 64);
+	line_put_lit(&l, " stream=");
+	line_put_word(&l, stream, ST_NAME_MAX);
+	line_put_lit(&l, " status=");
 	line_put_long(&l, req->status);
-	line_put(&l, " code=");
+	line_put_lit(&l, " code=");
 	line_put_long(&l, rpc_code);
-	line_put(&l, " us=");
+	line_put_lit(&l, " us=");
 	line_put_long(&l, request_elapsed_us(req));
 	line_write(&l);
 }
@@ -133,22 +153,19 @@ void
 log_check(const struct request *req, const char *mode, const char *stream,
     const char *client, const char *reason)
 {
-	char s[ST_NAME_MAX + 1], c[ST_NAME_MAX + 1];
 	struct line l;
 
-	safe_word(s, sizeof(s), stream);
-	safe_word(c, sizeof(c), client);
 	line_start(&l);
-	line_put(&l, c);
-	line_put(&l, " method=");
+	line_put_word(&l, client, ST_NAME_MAX);
+	line_put_lit(&l, " method=");
 	line_put(&l, mode);
-	line_put(&l, " stream=");
-	line_put(&l, s);
-	line_put(&l, " status=");
+	line_put_lit(&l, " stream=");
+	line_put_word(&l, stream, ST_NAME_MAX);
+	line_put_lit(&l, " status=");
 	line_put_long(&l, req->status);
-	line_put(&l, " reason=\"");
+	line_put_lit(&l, " reason=\"");
 	line_put(&l, reason);
-	line_put(&l, "\" us=");
+	line_put_lit(&l, "\" us=");
 	line_put_long(&l, request_elapsed_us(req));
 	line_write(&l);
 }

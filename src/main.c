@@ -93,6 +93,12 @@ fcgi_param(void *ctx, const char *name)
 	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
 }
 
+static char **
+fcgi_envp(void *ctx)
+{
+	return ((FCGX_Request *)ctx)->envp;
+}
+
 static int
 fcgi_read(void *ctx, char *buf, int len)
 {
@@ -108,7 +114,7 @@ fcgi_write(void *ctx, const char *data, size_t len)
 static int
 serve_fastcgi(struct config **cfg, const char *path, const sigset_t *hup)
 {
-	struct request_source src = {fcgi_param, fcgi_read, NULL};
+	struct request_source src = {fcgi_param, fcgi_read, NULL, fcgi_envp};
 	FCGX_Request fcgi;
 	struct request req;
 
@@ -146,6 +152,13 @@ cgi_param(void *ctx, const char *name)
 	return getenv(name);
 }
 
+static char **
+cgi_envp(void *ctx)
+{
+	(void)ctx;
+	return environ;
+}
+
 static int
 cgi_read(void *ctx, char *buf, int len)
 {
@@ -168,7 +181,7 @@ cgi_write(void *ctx, const char *data, size_t len)
 static int
 serve_cgi(const struct config *cfg)
 {
-	struct request_source src = {cgi_param, cgi_read, NULL};
+	struct request_source src = {cgi_param, cgi_read, NULL, cgi_envp};
 	struct request req;
 	bool ok;
 

@@ -2,38 +2,141 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "request.h"
 
+/*
+ * The names the pipeline asks for, grouped by first letter (known_range).
+ * Every lookup used to be a strcmp scan over the ~30 parameters a web
+ * server sends.
+ */
+enum known_param {
+	P_CONTENT_LENGTH, P_CONTENT_TYPE,
+	P_FCGI_ROLE,
+	P_HTTP_AUTHORIZATION, P_HTTP_COOKIE,
+	P_REQUEST_METHOD, P_REQUEST_URI,
+	P_STREAMTOKEN_MODE, P_STREAMTOKEN_URI,
+	P_COUNT
+};
+_Static_assert(P_COUNT == REQUEST_KNOWN_PARAMS, "REQUEST_KNOWN_PARAMS");
+
+static const char *const known_names[P_COUNT] = {
+	[P_CONTENT_LENGTH] = "CONTENT_LENGTH",
+	[P_CONTENT_TYPE] = "CONTENT_TYPE",
+	[P_FCGI_ROLE] = "FCGI_ROLE",
+	[P_HTTP_AUTHORIZATION] = "HTTP_AUTHORIZATION",
+	[P_HTTP_COOKIE] = "HTTP_COOKIE",
+	[P_REQUEST_METHOD] = "REQUEST_METHOD",
+	[P_REQUEST_URI] = "REQUEST_URI",
+	[P_STREAMTOKEN_MODE] = "STREAMTOKEN_MODE",
+	[P_STREAMTOKEN_URI] = "STREAMTOKEN_URI",
+};
+
+/* The slots [*lo, *hi) of known_names starting with c; empty if none. */
+static void
+known_range(char c, size_t *lo, size_t *hi)
+{
+	switch (c) {
+	case 'C':
+		*lo = P_CONTENT_LENGTH;
+		*hi = P_CONTENT_TYPE + 1;
+		return;
+	case 'F':
+		*lo = P_FCGI_ROLE;
+		*hi = P_FCGI_ROLE + 1;
+		return;
+	case 'H':
+		*lo = P_HTTP_AUTHORIZATION;
+		*hi = P_HTTP_COOKIE + 1;
+		return;
+	case 'R':
+		*lo = P_REQUEST_METHOD;
+		*hi = P_REQUEST_URI + 1;
+		return;
+	case 'S':
+		*lo = P_STREAMTOKEN_MODE;
+		*hi = P_STREAMTOKEN_URI + 1;
+		return;
+	}
+	*lo = *hi = 0;
+}
+
+/* The value of a "NAME=value" entry whose name is name, else NULL. */
+static const char *
+entry_value(const char *e, const char *name)
+{
+	while (*name != '\0' && *e == *name) {
+		e++;
+		name++;
+	}
+	return *name == '\0' && *e == '=' ? e + 1 : NULL;
+}
+
+/* One pass over envp; the first of duplicates wins, as with getenv. */
+static void
+pick_known(struct request *req, char **envp)
+{
+	size_t k, lo, hi;
+	const char *v;
+
+	for (; *envp != NULL; envp++) {
+		known_range(**envp, &lo, &hi);
+		for (k = lo; k < hi; k++)
+			if ((v = entry_value(*envp, known_names[k])) != NULL) {
+				if (req->known[k] == NULL)
+					req->known[k] = v;
+				break;
+			}
+	}
+	req->have_known = true;
+}
+
 void
 request_init(struct request *req, const struct config *cfg,
     const struct request_source *src)
 {
-	memset(req, 0, sizeof(*req));
+	char **envp;
+
+	/* Not the inline storage: it is written before it is read. */
+	memset(req, 0, offsetof(struct request, mem));
 	req->cfg = cfg;
 	req->src = src;
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
 	req->now = (int64_t)time(NULL);
 	req->status = 200;
-	buf_init(&req->headers);
-	buf_init(&req->out);
+	buf_init_storage(&req->headers, req->mem.headers,
+	    sizeof(req->mem.headers));
+	buf_init_storage(&req->out, req->mem.out, sizeof(req->mem.out));
+	if (src != NULL && src->envp != NULL &&
+	    (envp = src->envp(src->ctx)) != NULL)
+		pick_known(req, envp);
 }
 
 void
 request_free(struct request *req)
 {
-	free(req->body);
+	if (req->body != req->mem.body)
+		free(req->body);
 	buf_free(&req->headers);
 	buf_free(&req->out);
-	memset(req, 0, sizeof(*req));
+	memset(req, 0, offsetof(struct request, mem));
 }
 
 const char *
 request_param(const struct request *req, const char *name)
 {
+	size_t k, lo, hi;
+
+	if (req->have_known) {
+		known_range(name[0], &lo, &hi);
+		for (k = lo; k < hi; k++)
+			if (strcmp(name, known_names[k]) == 0)
+				return req->known[k];
+	}
 	return req->src->param(req->src->ctx, name);
 }
 
@@ -105,25 +208,36 @@ request_check_http(struct request *req)
 	return ST_OK;
 }
 
-enum st_err
-request_read_body(struct request *req)
+/* Reads up to cap body bytes into dst; returns how many came. */
+static size_t
+read_upto(const struct request_source *src, char *dst, size_t cap)
 {
-	long long want = req->content_length;	/* checked by request_check_http */
-	size_t cap, len = 0;
+	size_t len = 0;
 	int n;
 
-	/* Without CONTENT_LENGTH, read to the end but never past max_body. */
-	cap = want >= 0 ? (size_t)want : req->cfg->max_body + 1;
-	req->body = malloc(cap + 1);
-	if (req->body == NULL)
-		return ST_ERR_INTERNAL;
 	while (len < cap) {
 		size_t chunk = cap - len > 65536 ? 65536 : cap - len;
-		n = req->src->read(req->src->ctx, req->body + len, (int)chunk);
+		n = src->read(src->ctx, dst + len, (int)chunk);
 		if (n <= 0)
 			break;
 		len += (size_t)n;
 	}
+	return len;
+}
+
+enum st_err
+request_read_body(struct request *req)
+{
+	long long want = req->content_length;	/* checked by request_check_http */
+	size_t cap, len;
+
+	/* Without CONTENT_LENGTH, read to the end but never past max_body. */
+	cap = want >= 0 ? (size_t)want : req->cfg->max_body + 1;
+	if (cap < sizeof(req->mem.body))
+		req->body = req->mem.body;
+	else if ((req->body = malloc(cap + 1)) == NULL)
+		return ST_ERR_INTERNAL;
+	len = read_upto(req->src, req->body, cap);
 	req->body[len] = '\0';
 	req->body_len = len;
 	if (want >= 0 && len < (size_t)want)

@@ -18,7 +18,22 @@ struct request_source {
 	/* Reads up to len body bytes; returns the count, 0 at the end, -1 on error. */
 	int (*read)(void *ctx, char *buf, int len);
 	void *ctx;
+	/*
+	 * Optional (NULL: param answers every name): all the parameters as
+	 * "NAME=value" strings, NULL-terminated, alive until the request ends,
+	 * as libfcgi's FCGX_Request.envp and CGI's environ are. request_init
+	 * picks the names the pipeline asks for out of it in one pass.
+	 */
+	char **(*envp)(void *ctx);
 };
+
+/* The parameters request_init picks out of request_source.envp. */
+#define REQUEST_KNOWN_PARAMS 9
+
+/* Inline storage: the common request copies its body and response here. */
+#define REQUEST_BODY_INLINE 2048
+#define REQUEST_OUT_INLINE 2048
+#define REQUEST_HEADERS_INLINE 256
 
 /*
  * Everything one request allocates hangs off this struct and is released
@@ -29,9 +44,11 @@ struct request {
 	const struct request_source *src;
 	struct timespec start;
 	int64_t now;			/* Unix seconds, fixed for the request */
+	bool have_known;		/* known[] holds the answers from src->envp */
+	const char *known[REQUEST_KNOWN_PARAMS];
 
 	long long content_length;	/* CONTENT_LENGTH, -1 when absent */
-	char *body;			/* NUL-terminated copy of the body */
+	char *body;			/* NUL-terminated copy: mem.body or malloc'ed */
 	size_t body_len;
 	const struct client *client;	/* set once the bearer token matched */
 
@@ -39,6 +56,16 @@ struct request {
 	int status;
 	struct buf headers;		/* extra header lines, each ending in \r\n */
 	struct buf out;			/* response body */
+
+	/*
+	 * Last, so that request_init need not clear it. A request is never
+	 * copied: body, headers and out may point into it.
+	 */
+	struct {
+		char body[REQUEST_BODY_INLINE];
+		char out[REQUEST_OUT_INLINE];
+		char headers[REQUEST_HEADERS_INLINE];
+	} mem;
 };
 
 void request_init(struct request *req, const struct config *cfg,

@@ -1,7 +1,6 @@
 /* respond: builds JSON-RPC responses and writes them as a CGI response. */
 #include "autoconfig.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "respond.h"
@@ -23,8 +22,9 @@ respond_rpc_error(struct buf *out, enum st_err err, const char *id_json,
 {
 	const struct st_err_info *info = st_err_info(err);
 
-	buf_printf(out, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":%d,\"message\":",
-	    info->rpc_code);
+	buf_puts(out, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":");
+	buf_append_i64(out, info->rpc_code);
+	buf_puts(out, ",\"message\":");
 	buf_append_json_string(out, info->message, strlen(info->message));
 	if (err == ST_ERR_INVALID_PARAMS && perr != NULL && perr->reason != NULL) {
 		buf_puts(out, ",\"data\":{\"param\":");
@@ -71,6 +71,23 @@ respond_reason_phrase(int status)
 	return "Unknown";
 }
 
+/* "Status: 200 OK\r\n", built in storage that holds the longest. */
+static void
+status_line(struct buf *b, char *storage, size_t cap, int status)
+{
+	buf_init_storage(b, storage, cap);
+	buf_puts(b, "Status: ");
+	buf_append_i64(b, status);
+	buf_puts(b, " ");
+	buf_puts(b, respond_reason_phrase(status));
+	buf_puts(b, "\r\n");
+}
+
+struct piece {
+	const char *data;
+	size_t len;
+};
+
 bool
 respond_write(const struct request *req, respond_writer write, void *ctx)
 {
@@ -84,22 +101,37 @@ respond_write(const struct request *req, respond_writer write, void *ctx)
 	static const char json_headers[] =
 	    "Content-Type: application/json\r\n"
 	    "Cache-Control: no-store\r\n\r\n";
-	char head[128];
-	int n;
+	char head_mem[64], msg[4096];
+	struct buf head;
+	struct piece p[4];
+	size_t i, total = 0;
 
 	/* A response we could not build completely is never sent in part. */
 	if (req->out.failed || req->headers.failed)
 		return write(ctx, server_error, sizeof(server_error) - 1);
-	n = snprintf(head, sizeof(head), "Status: %d %s\r\n", req->status,
-	    respond_reason_phrase(req->status));
-	if (!write(ctx, head, (size_t)n))
-		return false;
-	if (req->headers.len > 0 &&
-	    !write(ctx, req->headers.data, req->headers.len))
-		return false;
-	if (req->out.len == 0)
-		return write(ctx, "\r\n", 2);
-	if (!write(ctx, json_headers, sizeof(json_headers) - 1))
-		return false;
-	return write(ctx, req->out.data, req->out.len);
+	status_line(&head, head_mem, sizeof(head_mem), req->status);
+	p[0] = (struct piece){head.data, head.len};
+	p[1] = (struct piece){req->headers.data, req->headers.len};
+	if (req->out.len == 0) {
+		p[2] = (struct piece){"\r\n", 2};
+		p[3] = (struct piece){NULL, 0};
+	} else {
+		p[2] = (struct piece){json_headers, sizeof(json_headers) - 1};
+		p[3] = (struct piece){req->out.data, req->out.len};
+	}
+	for (i = 0; i < 4; i++)
+		total += p[i].len;
+	/* The common response in one writer call (libfcgi or stdio), not four. */
+	if (total <= sizeof(msg)) {
+		for (total = 0, i = 0; i < 4; i++) {
+			if (p[i].len > 0)
+				memcpy(msg + total, p[i].data, p[i].len);
+			total += p[i].len;
+		}
+		return write(ctx, msg, total);
+	}
+	for (i = 0; i < 4; i++)
+		if (p[i].len > 0 && !write(ctx, p[i].data, p[i].len))
+			return false;
+	return true;
 }

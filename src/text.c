@@ -3,13 +3,6 @@
 
 #include "text.h"
 
-bool
-text_is_name_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' || c == '-';
-}
-
 int
 text_hex_value(unsigned char c)
 {

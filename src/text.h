@@ -4,8 +4,13 @@
 
 #include <stdbool.h>
 
-/* SPEC 4 name characters: A-Z a-z 0-9 . _ ~ - */
-bool text_is_name_char(unsigned char c);
+/* SPEC 4 name characters: A-Z a-z 0-9 . _ ~ - (inline: called per byte) */
+static inline bool
+text_is_name_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' || c == '-';
+}
 
 /* The value of a hexadecimal digit, or -1. */
 int text_hex_value(unsigned char c);

@@ -269,7 +269,7 @@ static void
 run_request(const struct scenario *sc, long n)
 {
 	struct params p = {sc->kv, sc->body, 0};
-	struct request_source src = {src_param, src_read, &p};
+	struct request_source src = {src_param, src_read, &p, NULL};
 	struct request req;
 
 	outlen = 0;

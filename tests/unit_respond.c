@@ -1,4 +1,7 @@
-/* unit_respond: the CGI response bytes (respond_write) and the JSON-RPC objects. */
+/*
+ * unit_respond: the CGI response bytes (respond_write) and the JSON-RPC
+ * objects; with the request parameters and buffers they are built from.
+ */
 #include "unit_fixture.h"
 
 #include <json-c/json.h>
@@ -194,18 +197,36 @@ respond_failed_buffer_sends_500(void)
 	request_free(&req);
 }
 
+/* A response too big for one call is written in pieces. */
+static void
+respond_big_response_in_pieces(struct request *req, struct sink *s)
+{
+	static char body[6000];
+
+	request_init(req, NULL, NULL);
+	memset(body, 'x', sizeof(body) - 1);
+	respond_rpc_result(&req->out, "1", 1, body, sizeof(body) - 1);
+	sink_init(s);
+}
+
 static void
 respond_write_reports_writer_failure(void)
 {
+	struct request req;
+	struct sink s;
 	int at;
 
+	/* The common response goes in one call. */
+	request_init(&req, NULL, NULL);
+	respond_rpc_result(&req.out, "1", 1, "\"tok\"", 5);
+	sink_init(&s);
+	s.fail_at = 1;
+	EXPECT(!respond_write(&req, sink_write, &s));
+	EXPECT(s.calls == 1);
+	buf_free(&s.b);
+	request_free(&req);
 	for (at = 1; at <= 3; at++) {
-		struct request req;
-		struct sink s;
-
-		request_init(&req, NULL, NULL);
-		respond_rpc_result(&req.out, "1", 1, "\"tok\"", 5);
-		sink_init(&s);
+		respond_big_response_in_pieces(&req, &s);
 		s.fail_at = at;
 		EXPECT(!respond_write(&req, sink_write, &s));
 		EXPECT(s.calls == at);	/* nothing written after a failure */
@@ -213,6 +234,110 @@ respond_write_reports_writer_failure(void)
 		request_free(&req);
 	}
 }
+
+/* In one call or in pieces, the bytes are the same. */
+static void
+respond_big_response_bytes(void)
+{
+	struct request req;
+	struct sink s;
+	static const char head[] = "Status: 200 OK\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\n\r\n";
+
+	respond_big_response_in_pieces(&req, &s);
+	EXPECT(req.out.data != req.mem.out);	/* it outgrew the inline storage */
+	EXPECT(respond_write(&req, sink_write, &s));
+	EXPECT(s.calls == 3);
+	EXPECT(s.b.len == sizeof(head) - 1 + req.out.len);
+	EXPECT(s.b.data != NULL && memcmp(s.b.data, head, sizeof(head) - 1) == 0);
+	EXPECT(s.b.data != NULL && memcmp(s.b.data + sizeof(head) - 1,
+	    req.out.data, req.out.len) == 0);
+	buf_free(&s.b);
+	request_free(&req);
+}
+
+/* ---- request parameters from an envp ---- */
+
+struct params {
+	char **envp;
+	int calls;			/* of the param callback */
+};
+
+static const char *
+params_param(void *ctx, const char *name)
+{
+	struct params *p = ctx;
+
+	p->calls++;
+	return strcmp(name, "QUERY_STRING") == 0 ? "from-callback" : NULL;
+}
+
+static char **
+params_envp(void *ctx)
+{
+	return ((struct params *)ctx)->envp;
+}
+
+static void
+request_params_from_envp(void)
+{
+	char *env[] = {
+		"CONTENT_TYPEX=no", "CONTENT_TYPE=application/json",
+		"CONTENT_TYPE=second", "HTTP_COOKIES=no", "HTTP_COOKIE=c=1",
+		"REQUEST_METHOD=POST", "REQUEST_URI", "REQUEST_URI=", "S=", "=",
+		"", "FCGI_ROLE=RESPONDER", "HTTP_AUTHORIZATION=Bearer a=b",
+		"QUERY_STRING=from-envp", NULL
+	};
+	struct params p = {env, 0};
+	struct request_source src = {params_param, NULL, &p, params_envp};
+	struct request req;
+
+	request_init(&req, NULL, &src);
+	EXPECT_STR(request_param(&req, "CONTENT_TYPE"), "application/json");
+	EXPECT_STR(request_param(&req, "HTTP_COOKIE"), "c=1");
+	EXPECT_STR(request_param(&req, "REQUEST_METHOD"), "POST");
+	EXPECT_STR(request_param(&req, "REQUEST_URI"), "");
+	EXPECT_STR(request_param(&req, "FCGI_ROLE"), "RESPONDER");
+	EXPECT_STR(request_param(&req, "HTTP_AUTHORIZATION"), "Bearer a=b");
+	EXPECT(request_param(&req, "CONTENT_LENGTH") == NULL);
+	EXPECT(request_param(&req, "STREAMTOKEN_MODE") == NULL);
+	EXPECT(p.calls == 0);	/* the known names never ask the callback */
+	EXPECT_STR(request_param(&req, "QUERY_STRING"), "from-callback");
+	EXPECT(request_param(&req, "CONTENT") == NULL);
+	EXPECT(p.calls == 2);
+	request_free(&req);
+
+	/* Without an envp, every name goes to the callback. */
+	src.envp = NULL;
+	p.calls = 0;
+	request_init(&req, NULL, &src);
+	EXPECT(request_param(&req, "CONTENT_TYPE") == NULL);
+	EXPECT(p.calls == 1);
+	request_free(&req);
+}
+
+/* ---- buffers in caller storage ---- */
+
+static void
+buf_storage_moves_to_heap(void)
+{
+	char storage[8];
+	struct buf b;
+
+	buf_init_storage(&b, storage, sizeof(storage));
+	EXPECT(b.data == storage && b.data[0] == '\0');
+	buf_puts(&b, "1234567");	/* 7 bytes and the NUL fit */
+	EXPECT(b.data == storage && !b.heap);
+	buf_puts(&b, "89");
+	EXPECT(b.data != storage && b.heap && !b.failed);
+	EXPECT_STR(b.data, "123456789");
+	buf_reset(&b);
+	EXPECT(b.len == 0 && b.data[0] == '\0');
+	buf_free(&b);
+	EXPECT(b.data == NULL && b.len == 0 && !b.heap);
+}
+
 
 static void
 respond_rpc_error_carries_param_data(void)
@@ -308,6 +433,9 @@ main(void)
 	RUN(respond_401_challenges);
 	RUN(respond_failed_buffer_sends_500);
 	RUN(respond_write_reports_writer_failure);
+	RUN(respond_big_response_bytes);
+	RUN(request_params_from_envp);
+	RUN(buf_storage_moves_to_heap);
 	RUN(respond_rpc_error_carries_param_data);
 	RUN(respond_rpc_error_without_data_for_other_errors);
 	RUN(respond_reason_phrases);

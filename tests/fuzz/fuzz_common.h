@@ -288,7 +288,7 @@ fz_write(void *ctx, const char *data, size_t len)
 static inline void
 fz_run(const struct config *cfg, struct fz_source *s, struct buf *out)
 {
-	struct request_source src = {fz_param, fz_read, s};
+	struct request_source src = {fz_param, fz_read, s, NULL};
 	struct request req;
 
 	request_init(&req, cfg, &src);
