@@ -90,12 +90,13 @@ handle_call(struct request *req, const struct json_value *obj, struct buf *out,
 	struct envelope e;
 	struct call call;
 	struct buf result;
+	char result_space[1024];	/* a token result fits */
 	const struct method *m = NULL;
 	const char *method = NULL;
 
 	memset(&call, 0, sizeof(call));
 	memset(&e, 0, sizeof(e));
-	buf_init(&result);
+	buf_init_storage(&result, result_space, sizeof(result_space));
 	if (obj->type == JSON_OBJECT) {
 		read_envelope(obj, &e);
 		oc.err = check_envelope(&e, &method);

@@ -235,11 +235,12 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 {
 	unsigned char mac[KEY_MAC_MAX];
 	struct buf json;
+	char json_space[768];		/* claims with a 256-character issuer fit */
 	size_t start = out->len, mac_len;
 	char *p;
 	bool ok = false;
 
-	buf_init(&json);
+	buf_init_storage(&json, json_space, sizeof(json_space));
 	/* config_load prepares every key; one built by hand must be too. */
 	if (key->jwt_header_len == 0 || !draw_jti(c))
 		goto out;
