@@ -291,6 +291,28 @@ parse_string_bytes(struct parser *ps, const char **s, size_t *len, bool *nul)
 	return true;
 }
 
+/*
+ * A member name (at its opening quote). Names are read by length, so one
+ * without escapes stays where it is in the text; an escaped one is decoded
+ * into the arena. A name holding \u0000 is refused.
+ */
+static bool
+parse_key(struct parser *ps, const char **key, size_t *len)
+{
+	const unsigned char *body = ps->p + 1, *close;
+	bool escaped, nul;
+
+	close = scan_string(body, ps->end, &escaped);
+	if (close == NULL)
+		return false;
+	if (escaped)
+		return parse_string_bytes(ps, key, len, &nul) && !nul;
+	*key = (const char *)body;
+	*len = (size_t)(close - body);
+	ps->p = close + 1;
+	return true;
+}
+
 static struct json_value *
 parse_string(struct parser *ps)
 {
@@ -448,7 +470,6 @@ parse_object(struct parser *ps)
 	struct json_value *obj = new_value(ps, JSON_OBJECT, ps->p), *tail = NULL, *v;
 	const char *key;
 	size_t key_len;
-	bool nul;
 
 	if (obj == NULL)
 		return NULL;
@@ -461,10 +482,7 @@ parse_object(struct parser *ps)
 	for (;;) {
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != '"' ||
-		    !parse_string_bytes(ps, &key, &key_len, &nul))
-			return NULL;
-		/* Member names are C strings for their readers: no \u0000. */
-		if (nul)
+		    !parse_key(ps, &key, &key_len))
 			return NULL;
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p++ != ':')
@@ -472,6 +490,7 @@ parse_object(struct parser *ps)
 		if (!parse_value(ps, &v))
 			return NULL;
 		v->key = key;
+		v->key_len = key_len;
 		append_child(obj, &tail, v);
 		skip_ws(ps);
 		if (ps->p >= ps->end)
@@ -590,7 +609,7 @@ json_get(const struct json_value *obj, const char *key)
 	if (obj == NULL || obj->type != JSON_OBJECT)
 		return NULL;
 	for (v = obj->u.first; v != NULL; v = v->next)
-		if (v->key[0] == key[0] && strcmp(v->key, key) == 0)
+		if (json_key_is(v, key))
 			found = v;
 	return found;
 }

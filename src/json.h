@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum json_kind {
 	JSON_NULL,
@@ -20,7 +21,8 @@ enum json_kind {
 struct json_value {
 	enum json_kind type;
 	struct json_value *next;	/* next element or member of the parent */
-	const char *key;		/* member name (NUL-terminated), else NULL */
+	const char *key;		/* member name, key_len bytes, no NUL after */
+	size_t key_len;
 	const char *text;		/* the value's source text, to echo it verbatim */
 	size_t text_len;
 	size_t len;			/* string bytes, or elements or members */
@@ -69,6 +71,19 @@ enum json_error {
 bool json_parse(struct json_doc *doc, const char *text, size_t len,
     int max_depth, enum json_error *why);
 void json_doc_free(struct json_doc *doc);
+
+/* v is a member named lit, a string literal. */
+#define JSON_KEY_IS(v, lit) ((v)->key_len == sizeof(lit) - 1 && \
+	memcmp((v)->key, (lit), sizeof(lit) - 1) == 0)
+
+/* v is a member named name. */
+static inline bool
+json_key_is(const struct json_value *v, const char *name)
+{
+	size_t n = strlen(name);
+
+	return v->key_len == n && memcmp(v->key, name, n) == 0;
+}
 
 /* The last member of obj named key; NULL if none or obj is no object. */
 const struct json_value *json_get(const struct json_value *obj,

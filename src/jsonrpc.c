@@ -50,15 +50,13 @@ read_envelope(const struct json_value *call, struct envelope *e)
 
 	memset(e, 0, sizeof(*e));
 	for (v = call->u.first; v != NULL; v = v->next) {
-		const char *k = v->key;
-
-		if (k[0] == 'j' && strcmp(k, "jsonrpc") == 0)
+		if (JSON_KEY_IS(v, "jsonrpc"))
 			e->jsonrpc = v;
-		else if (k[0] == 'm' && strcmp(k, "method") == 0)
+		else if (JSON_KEY_IS(v, "method"))
 			e->method = v;
-		else if (k[0] == 'p' && strcmp(k, "params") == 0)
+		else if (JSON_KEY_IS(v, "params"))
 			e->params = v;
-		else if (k[0] == 'i' && k[1] == 'd' && k[2] == '\0')
+		else if (JSON_KEY_IS(v, "id"))
 			e->id = v;
 	}
 }

@@ -95,11 +95,11 @@ read_verify_params(struct call *call, const char **token, const char **url)
 	} else if (call->params != NULL) {
 		/* A repeated name: its last value, as json_get would find. */
 		for (p = call->params->u.first; p != NULL; p = p->next) {
-			for (i = 0; i < 2 && strcmp(p->key, names[i]) != 0; i++)
+			for (i = 0; i < 2 && !json_key_is(p, names[i]); i++)
 				;
 			if (i == 2) {
-				snprintf(call->perr.param, sizeof(call->perr.param), "%.64s",
-				    p->key);
+				snprintf(call->perr.param, sizeof(call->perr.param), "%.*s",
+				    (int)(p->key_len < 64 ? p->key_len : 64), p->key);
 				call->perr.reason = "unknown parameter";
 				return ST_ERR_INVALID_PARAMS;
 			}

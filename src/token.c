@@ -379,8 +379,7 @@ find_claims(const struct json_value *payload, struct claim_values *cv)
 	memset(cv, 0, sizeof(*cv));
 	for (v = payload->u.first; v != NULL; v = v->next)
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (v->key[0] == names[i].name[0] &&
-			    strcmp(v->key, names[i].name) == 0) {
+			if (json_key_is(v, names[i].name)) {
 				*(const struct json_value **)((char *)cv +
 				    names[i].offset) = v;
 				break;

@@ -13,17 +13,24 @@ static const char *const param_names[P__COUNT] = {
 };
 
 static enum st_err
-refuse(struct param_error *perr, const char *param, const char *reason)
+refuse_n(struct param_error *perr, const char *param, size_t len,
+    const char *reason)
 {
 	size_t i, n = 0;
 
 	/* The param name may be the caller's typo: keep it printable and short. */
-	for (i = 0; param[i] != '\0' && n < sizeof(perr->param) - 1; i++)
+	for (i = 0; i < len && n < sizeof(perr->param) - 1; i++)
 		perr->param[n++] = ((unsigned char)param[i] >= 0x20 &&
 		    (unsigned char)param[i] < 0x7f) ? param[i] : '?';
 	perr->param[n] = '\0';
 	perr->reason = reason;
 	return ST_ERR_INVALID_PARAMS;
+}
+
+static enum st_err
+refuse(struct param_error *perr, const char *param, const char *reason)
+{
+	return refuse_n(perr, param, strlen(param), reason);
 }
 
 bool
@@ -86,15 +93,13 @@ set_param(struct grant *g, enum param_id id, const struct json_value *v,
 	return ST_ERR_INTERNAL;
 }
 
-/* Called twice per member: the first letter rules out most names. */
 static int
-param_id(const char *name)
+param_id(const struct json_value *member)
 {
 	int id;
 
 	for (id = 0; id < P__COUNT; id++)
-		if (name[0] == param_names[id][0] &&
-		    strcmp(name, param_names[id]) == 0)
+		if (json_key_is(member, param_names[id]))
 			return id;
 	return P__COUNT;
 }
@@ -113,12 +118,12 @@ read_named(const struct json_value *params, struct grant *g, bool *seen,
 	int id;
 
 	for (v = params->u.first; v != NULL; v = v->next)
-		if ((id = param_id(v->key)) < P__COUNT)
+		if ((id = param_id(v)) < P__COUNT)
 			last[id] = v;
 	for (v = params->u.first; v != NULL; v = v->next) {
-		id = param_id(v->key);
+		id = param_id(v);
 		if (id == P__COUNT)
-			return refuse(perr, v->key, "unknown parameter");
+			return refuse_n(perr, v->key, v->key_len, "unknown parameter");
 		if (seen[id])
 			continue;
 		err = set_param(g, (enum param_id)id, last[id], perr);
