@@ -12,6 +12,12 @@
 #define KEY_MAC_MAX 64		/* SHA-512 */
 
 /*
+ * Initialises OpenSSL for what this program uses: no openssl.cnf, no error
+ * strings, no legacy cipher and digest tables. Call before any other key_*.
+ */
+bool key_init(void);
+
+/*
  * Reads a secret file: refuses anything but a regular file, a file any
  * user may read, and secrets outside [KEY_SECRET_MIN, KEY_SECRET_MAX] once
  * one trailing newline is dropped. On error writes a message (never the

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "keys.h"
 #include "log.h"
 #include "request.h"
 #include "respond.h"
@@ -298,6 +299,10 @@ main(int argc, char **argv)
 	const char *path = NULL, *user = NULL;
 	int c, status;
 
+	if (!key_init()) {
+		fprintf(stderr, "streamtoken: cannot initialise OpenSSL\n");
+		return 1;
+	}
 	if (argc > 1 && argv[1][0] != '-') {
 		status = cli_run(argc - 1, argv + 1);
 		if (status >= 0)
