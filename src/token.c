@@ -358,32 +358,31 @@ struct claim_values {
 static void
 find_claims(const struct json_value *payload, struct claim_values *cv)
 {
-	static const struct {
-		const char *name;
-		size_t offset;
-	} names[] = {
-		{"sub", offsetof(struct claim_values, sub)},
-		{"jti", offsetof(struct claim_values, jti)},
-		{"azp", offsetof(struct claim_values, azp)},
-		{"iat", offsetof(struct claim_values, iat)},
-		{"exp", offsetof(struct claim_values, exp)},
-		{"live", offsetof(struct claim_values, live)},
-		{"dvr", offsetof(struct claim_values, dvr)},
-		{"copy", offsetof(struct claim_values, copy)},
-		{"from", offsetof(struct claim_values, from)},
-		{"to", offsetof(struct claim_values, to)},
-	};
 	const struct json_value *v;
-	size_t i;
 
 	memset(cv, 0, sizeof(*cv));
-	for (v = payload->u.first; v != NULL; v = v->next)
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (json_key_is(v, names[i].name)) {
-				*(const struct json_value **)((char *)cv +
-				    names[i].offset) = v;
-				break;
-			}
+	for (v = payload->u.first; v != NULL; v = v->next) {
+		if (JSON_KEY_IS(v, "sub"))
+			cv->sub = v;
+		else if (JSON_KEY_IS(v, "iat"))
+			cv->iat = v;
+		else if (JSON_KEY_IS(v, "exp"))
+			cv->exp = v;
+		else if (JSON_KEY_IS(v, "jti"))
+			cv->jti = v;
+		else if (JSON_KEY_IS(v, "azp"))
+			cv->azp = v;
+		else if (JSON_KEY_IS(v, "live"))
+			cv->live = v;
+		else if (JSON_KEY_IS(v, "dvr"))
+			cv->dvr = v;
+		else if (JSON_KEY_IS(v, "copy"))
+			cv->copy = v;
+		else if (JSON_KEY_IS(v, "from"))
+			cv->from = v;
+		else if (JSON_KEY_IS(v, "to"))
+			cv->to = v;
+	}
 }
 
 /* An optional integer claim in [min, max]; absent leaves *out alone. */

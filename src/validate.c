@@ -94,13 +94,22 @@ set_param(struct grant *g, enum param_id id, const struct json_value *v,
 }
 
 static int
-param_id(const struct json_value *member)
+param_id(const struct json_value *m)
 {
-	int id;
-
-	for (id = 0; id < P__COUNT; id++)
-		if (json_key_is(member, param_names[id]))
-			return id;
+	if (JSON_KEY_IS(m, "stream"))
+		return P_STREAM;
+	if (JSON_KEY_IS(m, "ttl"))
+		return P_TTL;
+	if (JSON_KEY_IS(m, "live"))
+		return P_LIVE;
+	if (JSON_KEY_IS(m, "dvr"))
+		return P_DVR;
+	if (JSON_KEY_IS(m, "copy"))
+		return P_COPY;
+	if (JSON_KEY_IS(m, "from"))
+		return P_FROM;
+	if (JSON_KEY_IS(m, "to"))
+		return P_TO;
 	return P__COUNT;
 }
 
