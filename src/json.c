@@ -74,8 +74,9 @@ static bool parse_value(struct parser *ps, struct json_value **out);
 static void
 skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
-	    *ps->p == '\n' || *ps->p == '\r'))
+	/* Most calls find no whitespace at all: test the usual case first. */
+	while (ps->p < ps->end && *ps->p <= ' ' && (*ps->p == ' ' ||
+	    *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
 		ps->p++;
 }
 
@@ -378,12 +379,18 @@ integer_value(const unsigned char *p, const unsigned char *end, int64_t *out)
 	if (negative)
 		p++;
 	limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; p < end; p++) {
-		unsigned d = (unsigned)(*p - '0');
+	/* 18 digits cannot overflow; only longer numbers need the check. */
+	if (end - p <= 18) {
+		for (; p < end; p++)
+			n = n * 10 + (unsigned)(*p - '0');
+	} else {
+		for (; p < end; p++) {
+			unsigned d = (unsigned)(*p - '0');
 
-		if (n > (limit - d) / 10)
-			return false;
-		n = n * 10 + d;
+			if (n > (limit - d) / 10)
+				return false;
+			n = n * 10 + d;
+		}
 	}
 	/* -0 is no integer: it stays the double it spells. */
 	if (negative && n == 0)
