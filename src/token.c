@@ -247,7 +247,7 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 	encode_claims(&json, issuer, c);
 	/* header "." payload "." MAC, written in place after one reservation */
 	if (json.failed || !buf_reserve(out, key->jwt_header_len + 1 +
-	    (json.len + 2) / 3 * 4 + 1 + (KEY_MAC_MAX + 2) / 3 * 4))
+	    (json.len + 2) / 3 * 4 + 1 + ((size_t)KEY_MAC_MAX + 2) / 3 * 4))
 		goto out;
 	p = out->data + start;
 	memcpy(p, key->jwt_header, key->jwt_header_len);

@@ -135,7 +135,9 @@ read_named(const struct json_value *params, struct grant *g, bool *seen,
 			return refuse_n(perr, v->key, v->key_len, "unknown parameter");
 		if (seen[id])
 			continue;
-		err = set_param(g, (enum param_id)id, last[id], perr);
+		/* last[id] is v or a later namesake: the first pass saw this one. */
+		err = set_param(g, (enum param_id)id, last[id] != NULL ? last[id] : v,
+		    perr);
 		if (err != ST_OK)
 			return err;
 		seen[id] = true;
