@@ -5,10 +5,18 @@
  * JSON-RPC result, with the headers streamtoken sends; as an authorizer
  * (FCGI_ROLE=AUTHORIZER) it answers "Status: 200" and nothing else. What
  * it costs is the cost of the path itself: web server, FastCGI, one process.
+ *
+ * Started as "hello-log" (a link to it), it also makes the two system calls
+ * streamtoken owes each request by contract: the SIGHUP check (SPEC 4: a
+ * reload applies from the next request) and one log line on stderr (SPEC
+ * 6). The gap between the two hellos is what those cost.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -22,14 +30,34 @@ static const char answer[] =
 
 static const char allow[] = "Status: 200 OK\r\n\r\n";
 
+/* A log line of streamtoken's length, and the same SIGHUP check. */
+static void
+like_streamtoken(const sigset_t *hup)
+{
+	static const char line[] = "2026-01-01T00:00:00Z streamtoken[1]: "
+	    "client=backend method=Auth.CreateAccessToken stream=camera-1 "
+	    "status=200 code=0 us=9\n";
+	const struct timespec now = {0, 0};
+
+	(void)sigtimedwait(hup, NULL, &now);
+	if (write(2, line, sizeof(line) - 1) < 0)
+		return;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	FCGX_Request req;
 	char buf[4096];
-	const char *role;
+	const char *role, *name = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	bool log_too = name != NULL && strcmp(name, "/hello-log") == 0;
+	sigset_t hup;
 
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	if (log_too)
+		sigprocmask(SIG_BLOCK, &hup, NULL);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
 		return 1;
 	while (FCGX_Accept_r(&req) >= 0) {
@@ -41,6 +69,8 @@ main(void)
 				continue;
 			FCGX_PutStr(answer, (int)sizeof(answer) - 1, req.out);
 		}
+		if (log_too)
+			like_streamtoken(&hup);
 		FCGX_Finish_r(&req);
 	}
 	FCGX_Free(&req, 1);
