@@ -418,7 +418,7 @@ parse_number(struct parser *ps)
 		return NULL;
 	if (integral && integer_value(start, ps->p, &v->u.i))
 		return v;
-	/* Fractions, exponents, -0 and integers beyond 64 bits are doubles. */
+	/* Fractions, exponents, -0 and integers beyond int64 are doubles. */
 	memcpy(text, start, len);
 	text[len] = '\0';
 	v->type = JSON_DOUBLE;

@@ -12,7 +12,7 @@ enum json_kind {
 	JSON_NULL,
 	JSON_BOOL,
 	JSON_INT,		/* an integer that fits int64_t (not -0) */
-	JSON_DOUBLE,		/* fractions, exponents, -0, integers beyond 64 bits */
+	JSON_DOUBLE,		/* fractions, exponents, -0, integers beyond int64 */
 	JSON_STRING,
 	JSON_ARRAY,
 	JSON_OBJECT,

@@ -97,16 +97,16 @@ read_verify_params(struct call *call, const char **token, const char **url)
 		for (p = call->params->u.first; p != NULL; p = p->next) {
 			for (i = 0; i < 2 && !json_key_is(p, names[i]); i++)
 				;
-			if (i == 2) {
-				snprintf(call->perr.param, sizeof(call->perr.param), "%.*s",
-				    (int)(p->key_len < 64 ? p->key_len : 64), p->key);
-				call->perr.reason = "unknown parameter";
-				return ST_ERR_INVALID_PARAMS;
-			}
+			if (i == 2)
+				return validate_refuse(&call->perr, p->key, p->key_len,
+				    "unknown parameter");
 			v[i] = p;
 		}
 	}
 	for (i = 0; i < 2; i++) {
+		/* null means not given, as an absent member does. */
+		if (v[i] != NULL && v[i]->type == JSON_NULL)
+			v[i] = NULL;
 		if (v[i] == NULL && i == 0) {
 			snprintf(call->perr.param, sizeof(call->perr.param), "token");
 			call->perr.reason = "is required";

@@ -12,8 +12,8 @@ static const char *const param_names[P__COUNT] = {
 	"stream", "ttl", "live", "dvr", "copy", "from", "to"
 };
 
-static enum st_err
-refuse_n(struct param_error *perr, const char *param, size_t len,
+enum st_err
+validate_refuse(struct param_error *perr, const char *param, size_t len,
     const char *reason)
 {
 	size_t i, n = 0;
@@ -30,7 +30,7 @@ refuse_n(struct param_error *perr, const char *param, size_t len,
 static enum st_err
 refuse(struct param_error *perr, const char *param, const char *reason)
 {
-	return refuse_n(perr, param, strlen(param), reason);
+	return validate_refuse(perr, param, strlen(param), reason);
 }
 
 bool
@@ -132,7 +132,7 @@ read_named(const struct json_value *params, struct grant *g, bool *seen,
 	for (v = params->u.first; v != NULL; v = v->next) {
 		id = param_id(v);
 		if (id == P__COUNT)
-			return refuse_n(perr, v->key, v->key_len, "unknown parameter");
+			return validate_refuse(perr, v->key, v->key_len, "unknown parameter");
 		if (seen[id])
 			continue;
 		/* last[id] is v or a later namesake: the first pass saw this one. */

@@ -33,6 +33,13 @@ enum st_err validate_create_params(const struct config *cfg,
     const struct client *client, const struct json_value *params, struct grant *g,
     struct param_error *perr);
 
+/*
+ * Fills perr with param (len bytes, the caller's possibly odd spelling, kept
+ * printable ASCII and short) and reason; returns ST_ERR_INVALID_PARAMS.
+ */
+enum st_err validate_refuse(struct param_error *perr, const char *param,
+    size_t len, const char *reason);
+
 /* Parses a uint32 from JSON: an integer, not a double, bool or string. */
 bool validate_u32(const struct json_value *v, uint32_t *out);
 

@@ -184,6 +184,19 @@ def run_cases(t, site, app):
             expect_eq(e["data"]["param"], param, "data.param for %r" % params)
     t.case("verifytoken_invalid_params", param_errors)
 
+    def null_means_absent():
+        for params in ({"token": live, "url": None}, [live, None],
+                       {"url": None, "token": live}):
+            res = verify(params)["result"]
+            expect(res["valid"] and "route" not in res,
+                   "%r: %r" % (params, res))
+        for params in ({"token": None}, {"token": None, "url": "/x"},
+                       [None]):
+            e = verify(params, 400)["error"]
+            expect_eq((e["data"]["param"], e["data"]["reason"]),
+                      ("token", "is required"), "error for %r" % (params,))
+    t.case("verifytoken_null_param_is_absent", null_means_absent)
+
     def needs_client():
         r = app.call("Auth.VerifyToken", {"token": live},
                      api_token="not-a-client")
