@@ -97,25 +97,26 @@ read_verify_params(struct call *call, const char **token, const char **url)
 		for (p = call->params->u.first; p != NULL; p = p->next) {
 			for (i = 0; i < 2 && !json_key_is(p, names[i]); i++)
 				;
-			if (i == 2)
-				return validate_refuse(&call->perr, p->key, p->key_len,
+			if (i == 2) {
+				validate_refuse(&call->perr, p->key, p->key_len,
 				    "unknown parameter");
+				return ST_ERR_INVALID_PARAMS;
+			}
 			v[i] = p;
 		}
 	}
-	for (i = 0; i < 2; i++) {
-		/* null means not given, as an absent member does. */
+	/* null means not given, as an absent member does. */
+	for (i = 0; i < 2; i++)
 		if (v[i] != NULL && v[i]->type == JSON_NULL)
 			v[i] = NULL;
-		if (v[i] == NULL && i == 0) {
-			snprintf(call->perr.param, sizeof(call->perr.param), "token");
-			call->perr.reason = "is required";
-			return ST_ERR_INVALID_PARAMS;
-		}
+	if (v[0] == NULL) {
+		validate_refuse(&call->perr, "token", 5, "is required");
+		return ST_ERR_INVALID_PARAMS;
+	}
+	for (i = 0; i < 2; i++) {
 		if (v[i] != NULL && !json_is_plain_string(v[i])) {
-			snprintf(call->perr.param, sizeof(call->perr.param), "%s",
-			    names[i]);
-			call->perr.reason = "must be a string";
+			validate_refuse(&call->perr, names[i], strlen(names[i]),
+			    "must be a string");
 			return ST_ERR_INVALID_PARAMS;
 		}
 	}
