@@ -230,9 +230,13 @@ check_request(struct request *req, const char *uri)
 		    "WWW-Authenticate: Bearer realm=\"streamtoken\"\r\n");
 	if (res.status == 200 && res.token_checked) {
 		/* FastCGI 1.0 §6.3: Variable- headers reach what serves the file. */
-		buf_printf(&req->headers, "Variable-STREAMTOKEN_STREAM: %s\r\n"
-		    "Variable-STREAMTOKEN_CLIENT: %s\r\nVariable-STREAMTOKEN_JTI: %s\r\n",
-		    res.claims.sub, res.claims.azp, res.claims.jti);
+		buf_puts(&req->headers, "Variable-STREAMTOKEN_STREAM: ");
+		buf_puts(&req->headers, res.claims.sub);
+		buf_puts(&req->headers, "\r\nVariable-STREAMTOKEN_CLIENT: ");
+		buf_puts(&req->headers, res.claims.azp);
+		buf_puts(&req->headers, "\r\nVariable-STREAMTOKEN_JTI: ");
+		buf_puts(&req->headers, res.claims.jti);
+		buf_puts(&req->headers, "\r\n");
 	}
 	method = request_param(req, "FCGI_ROLE");
 	log_check(req, method != NULL && !strcmp(method, "AUTHORIZER") ?
