@@ -36,20 +36,26 @@ query_param(const char *q, const char *name, char *out, size_t cap)
 
 	while (p != NULL && *p != '\0') {
 		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-			for (v = p + nlen + 1; *v != '\0' && *v != '&'; v++) {
-				char c = *v;
+			for (v = p + nlen + 1; *v != '\0' && *v != '&';) {
+				/* Plain runs (a whole token, usually) are copied at once. */
+				size_t run = strcspn(v, "&%");
+				int b;
 
-				if (c == '%') {
-					int b = text_percent_byte(v);
-
-					if (b < 0)
+				if (run > 0) {
+					if (n + run >= cap)
 						return false;
-					c = (char)b;
-					v += 2;
+					memcpy(out + n, v, run);
+					n += run;
+					v += run;
+					continue;
 				}
-				if (n + 1 >= cap || c == '\0')
-					return false;
-				out[n++] = c;
+				if (*v == '&')
+					break;
+				b = text_percent_byte(v);
+				if (b <= 0 || n + 1 >= cap)
+					return false;	/* malformed, %00, or too long */
+				out[n++] = (char)b;
+				v += 3;
 			}
 			out[n] = '\0';
 			return n > 0;

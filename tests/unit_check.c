@@ -331,6 +331,24 @@ build_rows(void)
 	add("token_in_path_for_hls_segment", "/%s/cam-1/seg-7.ts", t_live, IN_PATH, 200, "allowed", "cam-1");
 	add("token_in_query", "/cam-1/index.m3u8?token=%s", t_live, IN_QUERY, 200, "allowed", "cam-1");
 	add("token_in_query_among_params", "/cam-1/index.m3u8?a=1&token=%s&b=2", t_live, IN_QUERY, 200, "allowed", "cam-1");
+	/* %2E for each dot: escapes between plain runs decode into the token */
+	{
+		static char enc[2 * TOKEN_MAX_LEN];
+		size_t i, len = 0;
+
+		for (i = 0; t_live[i] != '\0' && len + 4 < sizeof(enc); i++) {
+			if (t_live[i] == '.') {
+				memcpy(enc + len, "%2E", 3);
+				len += 3;
+			} else {
+				enc[len++] = t_live[i];
+			}
+		}
+		enc[len] = '\0';
+		add("token_in_query_percent_encoded", "/cam-1/index.m3u8?token=%s&b=2", enc, IN_QUERY, 200, "allowed", "cam-1");
+	}
+	add("query_token_with_nul_escape_refused", "/cam-1/index.m3u8?token=ab%00cd", NULL, IN_PARAM, 401, "no token", "cam-1");
+	add("query_token_with_bad_escape_refused", "/cam-1/index.m3u8?token=ab%zzcd", NULL, IN_PARAM, 401, "no token", "cam-1");
 	add("query_param_named_xtoken_ignored", "/cam-1/index.m3u8?xtoken=%s", t_live, IN_QUERY, 401, "no token", "cam-1");
 	add("empty_query_token_401", "/cam-1/index.m3u8?token=", NULL, IN_PARAM, 401, "no token", "cam-1");
 
