@@ -4,8 +4,12 @@
  *   issue       the issuing pipeline: CGI params + a ~150-byte JSON-RPC body
  *               + bearer header -> service_handle() -> respond_write() into
  *               memory (the per-request log line is written to /dev/null)
- *   authorize   the FastCGI Authorizer request through service_handle()
+ *   authorize   the FastCGI Authorizer request through service_handle(),
+ *               with a token verified before (a player's next segment)
  *   decide      the verification decision check_decide() for a URL + token
+ *               verified before (from the verified-token cache)
+ *   verify      the same decision with full verification: MAC, claims
+ *               (the configuration's cache left out), as for a new token
  *   load        config_load() time and VmRSS for 10, 10,000 and 100,000
  *               streams, each in a fresh child process
  *   scale       the issuing pipeline with 100,000 streams against 10
@@ -628,7 +632,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: bench [--quick] [--runs N] [--seconds S] [-n ITERATIONS]\n"
-	    "             [--only issue|authorize|decide|scale|load] [--streams N]\n"
+	    "             [--only issue|authorize|decide|verify|scale|load]\n"
+	    "             [--streams N]\n"
 	    "In-process figures of the issuing pipeline, the verification\n"
 	    "decision and config_load; median of --runs runs (default 5).\n"
 	    "--streams N: the configuration of issue, decide and authorize\n"
@@ -745,7 +750,7 @@ main(int argc, char **argv)
 		print_row(&results[nresults - 1]);
 	}
 
-	if (wanted("decide") || wanted("authorize")) {
+	if (wanted("decide") || wanted("authorize") || wanted("verify")) {
 		token = issue_token(cfg, &main_case);
 		snprintf(uri, sizeof(uri), "/%s/index.m3u8", name);
 		{
@@ -760,7 +765,18 @@ main(int argc, char **argv)
 		if (wanted("decide")) {
 			job = (struct job){K_DECIDE, cfg, NULL, uri, token,
 			    (int64_t)time(NULL)};
-			measure("decide: check_decide (URL + token)", &job);
+			measure("decide: check_decide, token seen before", &job);
+			print_row(&results[nresults - 1]);
+		}
+		if (wanted("verify")) {
+			/* A shallow copy without the cache: every call verifies. */
+			static struct config nocache;
+
+			nocache = *cfg;
+			nocache.tokcache = NULL;
+			job = (struct job){K_DECIDE, &nocache, NULL, uri, token,
+			    (int64_t)time(NULL)};
+			measure("verify: check_decide, full verification", &job);
 			print_row(&results[nresults - 1]);
 		}
 		if (wanted("authorize")) {

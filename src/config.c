@@ -13,6 +13,7 @@
 #include "config.h"
 #include "keys.h"
 #include "token.h"
+#include "tokcache.h"
 #include "text.h"
 
 #define LINE_MAX_LEN 8192
@@ -937,6 +938,9 @@ config_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: built-in routes: %s", path, msg);
 		goto out;
 	}
+	cfg->tokcache = tokcache_new();
+	if (cfg->tokcache == NULL)
+		goto out;	/* err says out of memory */
 	ok = true;
 out:
 	if (fp != NULL)
@@ -960,6 +964,7 @@ config_free(struct config *cfg)
 
 	if (cfg == NULL)
 		return;
+	tokcache_free(cfg->tokcache);
 	for (i = 0; i < cfg->nkeys; i++) {
 		free(cfg->keys[i].name);
 		key_free_secret(cfg->keys[i].secret, cfg->keys[i].secret_len);

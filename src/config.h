@@ -81,6 +81,9 @@ struct config {
 
 	struct route *routes;		/* [route] sections in file order, then built-ins */
 	size_t nroutes;
+
+	/* Tokens verified with this configuration's keys (token_verify). */
+	struct tokcache *tokcache;
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "keys.h"
 #include "token.h"
+#include "tokcache.h"
 
 static const char b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -466,9 +467,21 @@ known_header(const struct config *cfg, const char *part, size_t len)
 	return NULL;
 }
 
-enum token_status
-token_verify(const struct config *cfg, const char *token, size_t len,
-    int64_t now, struct claims *c)
+/* RFC 7519 §4.1.4: valid only before exp (plus the configured leeway). */
+static enum token_status
+judge_times(const struct config *cfg, const struct claims *c, int64_t now)
+{
+	if (c->has_exp && now >= c->exp + (int64_t)cfg->leeway)
+		return TOKEN_EXPIRED;
+	if (c->iat > now + (int64_t)cfg->leeway)
+		return TOKEN_NOT_YET_VALID;
+	return TOKEN_VALID;
+}
+
+/* Checks signature and claims, with no cache. */
+static enum token_status
+verify_fully(const struct config *cfg, const char *token, size_t len,
+    struct claims *c, bool *nomem)
 {
 	unsigned char mac[KEY_MAC_MAX], sig[KEY_MAC_MAX + 3];
 	unsigned char raw[TOKEN_MAX_LEN];
@@ -477,12 +490,8 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 	const struct key *key = NULL;
 	enum token_status st = TOKEN_MALFORMED;
 	size_t mac_len, sig_len;
-	bool nomem = false;
 
-	memset(c, 0, sizeof(*c));
 	doc.chunks = NULL;	/* json_doc_free is safe before any parse */
-	if (len == 0 || len > TOKEN_MAX_LEN || memchr(token, '\0', len) != NULL)
-		goto out;
 	dot1 = memchr(token, '.', len);
 	if (dot1 == NULL)
 		goto out;
@@ -495,7 +504,7 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 		memcpy(c->kid, key->name, strlen(key->name) + 1);
 	} else {
 		if (!decode_json_part(token, (size_t)(dot1 - token), raw,
-		    sizeof(raw), &doc, &nomem))
+		    sizeof(raw), &doc, nomem))
 			goto out;
 		st = check_header(cfg, doc.root, &key, c);
 		json_doc_free(&doc);
@@ -513,16 +522,32 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 	/* Only now is the payload authentic enough to read. */
 	st = TOKEN_BAD_CLAIMS;
 	if (!decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1), raw,
-	    sizeof(raw), &doc, &nomem) || !read_claims(doc.root, c))
+	    sizeof(raw), &doc, nomem) || !read_claims(doc.root, c))
 		goto out;
-	/* RFC 7519 §4.1.4: valid only before exp (plus the configured leeway). */
-	if (c->has_exp && now >= c->exp + (int64_t)cfg->leeway)
-		st = TOKEN_EXPIRED;
-	else if (c->iat > now + (int64_t)cfg->leeway)
-		st = TOKEN_NOT_YET_VALID;
-	else
-		st = TOKEN_VALID;
+	st = TOKEN_VALID;
 out:
 	json_doc_free(&doc);
-	return nomem ? TOKEN_NO_MEMORY : st;
+	return st;
+}
+
+enum token_status
+token_verify(const struct config *cfg, const char *token, size_t len,
+    int64_t now, struct claims *c)
+{
+	enum token_status st;
+	bool nomem = false;
+
+	memset(c, 0, sizeof(*c));
+	if (len == 0 || len > TOKEN_MAX_LEN || memchr(token, '\0', len) != NULL)
+		return TOKEN_MALFORMED;
+	/* A token verified before by this configuration: only the clock is new. */
+	if (tokcache_find(cfg->tokcache, token, len, c))
+		return judge_times(cfg, c, now);
+	st = verify_fully(cfg, token, len, c, &nomem);
+	if (nomem)
+		return TOKEN_NO_MEMORY;
+	if (st != TOKEN_VALID)
+		return st;
+	tokcache_put(cfg->tokcache, token, len, c);
+	return judge_times(cfg, c, now);
 }

@@ -138,6 +138,30 @@ def reload_key_rotation():
                   kid="k2")
 
 
+def verify(tok):
+    r = srv.rpc({"jsonrpc": "2.0", "method": "Auth.VerifyToken",
+                 "params": {"token": tok}, "id": 1}, auth=AUTH)
+    expect_eq(r.status, 200, r.describe())
+    return r.json()["result"]
+
+
+def reload_retires_key_of_a_cached_token():
+    # Verified twice (the second time from the verified-token cache), then
+    # its key leaves the file: the next request must refuse it.
+    tok = create("cam-1").json()["result"]
+    for _ in range(2):
+        res = verify(tok)
+        expect(res["valid"] and res["claims"]["sub"] == "cam-1", "%r" % res)
+    write_ini(setup.ini(issuer="fourth.example"))
+    srv.signal(signal.SIGHUP)
+    time.sleep(0.2)
+    res = verify(tok)
+    expect_eq((res["valid"], res["reason"]), (False, "unknown key id"),
+              "k2 token after k2 left the file")
+    _, c = claims_of(create("cam-1"))
+    expect_eq(c["iss"], "fourth.example", "iss after the reload")
+
+
 def many_hups():
     for _ in range(20):
         srv.signal(signal.SIGHUP)
@@ -223,6 +247,8 @@ t.case("sighup_world_readable_key_refused_old_kept",
 t.case("sighup_after_fix_new_config_used", reload_after_fix)
 t.case("sighup_adds_and_removes_clients", reload_clients)
 t.case("sighup_key_rotation_new_kid_signs", reload_key_rotation)
+t.case("sighup_retired_key_refused_though_token_was_cached",
+       reload_retires_key_of_a_cached_token)
 t.case("twenty_sighups_still_serving", many_hups)
 t.case("sigterm_while_idle_exit_0_quickly", sigterm_idle)
 # Regression: without SA_RESTART a signal while the body was read cut the

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "keys.h"
 #include "token.h"
+#include "tokcache.h"
 
 #define NOW 1700000000		/* 2023-11-14T22:13:20Z: a fixed clock */
 
@@ -1046,12 +1047,147 @@ token_status_reason_names_each_status(void)
 	EXPECT_STR(token_status_reason(TOKEN_EXPIRED), "token expired");
 }
 
+/* ---- the verified-token cache ---- */
+
+/* cfg with a cache of its own; the caller frees it with tokcache_free. */
+static struct config
+cached_cfg(void)
+{
+	struct config c = cfg;
+
+	c.tokcache = tokcache_new();
+	return c;
+}
+
+static void
+signed_token(struct buf *tok, const struct key *key)
+{
+	struct claims c;
+
+	fill_claims(&c);
+	buf_init(tok);
+	EXPECT(token_sign(key, NULL, &c, tok));
+}
+
+static void
+tokcache_remembers_a_verified_token(void)
+{
+	struct config cc = cached_cfg();
+	struct claims first, again, found;
+	struct buf tok;
+
+	signed_token(&tok, &keys[0]);
+	EXPECT(!tokcache_find(cc.tokcache, tok.data, tok.len, &found));
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &first) == TOKEN_VALID);
+	EXPECT(tokcache_find(cc.tokcache, tok.data, tok.len, &found));
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &again) == TOKEN_VALID);
+	EXPECT(memcmp(&first, &again, sizeof(first)) == 0);
+	EXPECT_STR(again.kid, "main");
+	EXPECT_STR(again.sub, "cam-1");
+	tokcache_free(cc.tokcache);
+	buf_free(&tok);
+}
+
+/* A hit skips the MAC, never the clock. */
+static void
+tokcache_hit_still_judges_exp_and_iat(void)
+{
+	struct config cc = cached_cfg();
+	struct claims c;
+	struct buf tok;
+
+	signed_token(&tok, &keys[0]);
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) == TOKEN_VALID);
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW + 3600, &c) ==
+	    TOKEN_EXPIRED);
+	EXPECT(c.exp == NOW + 3600);	/* claims of an expired token still shown */
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW - 60, &c) ==
+	    TOKEN_NOT_YET_VALID);
+	tokcache_free(cc.tokcache);
+	buf_free(&tok);
+}
+
+/* Same slot, same length, one payload byte changed: a miss, then a refusal. */
+static void
+tokcache_changed_token_is_checked_again(void)
+{
+	struct config cc = cached_cfg();
+	struct claims c;
+	struct buf tok;
+	char *dot;
+
+	signed_token(&tok, &keys[0]);
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) == TOKEN_VALID);
+	dot = strchr(tok.data, '.');
+	dot[3] = dot[3] == 'A' ? 'B' : 'A';
+	EXPECT(!tokcache_find(cc.tokcache, tok.data, tok.len, &c));
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) != TOKEN_VALID);
+	EXPECT(!tokcache_find(cc.tokcache, tok.data, tok.len, &c));
+	tokcache_free(cc.tokcache);
+	buf_free(&tok);
+}
+
+/* Refused tokens are never remembered; over-long ones are not either. */
+static void
+tokcache_keeps_only_valid_short_tokens(void)
+{
+	struct config cc = cached_cfg();
+	struct claims c;
+	struct buf tok;
+	char *sig;
+
+	signed_token(&tok, &keys[0]);
+	sig = strrchr(tok.data, '.') + 1;
+	sig[0] = sig[0] == 'A' ? 'B' : 'A';
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) ==
+	    TOKEN_BAD_SIGNATURE);
+	EXPECT(!tokcache_find(cc.tokcache, tok.data, tok.len, &c));
+	buf_free(&tok);
+	/* 700 characters of claims: valid, but beyond a slot */
+	fill_claims(&c);
+	memset(c.sub, 'x', ST_NAME_MAX);
+	c.sub[ST_NAME_MAX] = '\0';
+	buf_init(&tok);
+	EXPECT(token_sign(&keys[0], "an issuer long enough to pass 640 bytes "
+	    "once encoded: padding padding padding padding padding padding "
+	    "padding padding padding padding padding padding padding padding "
+	    "padding padding padding padding padding", &c, &tok));
+	EXPECT(tok.len > 640);
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) == TOKEN_VALID);
+	EXPECT(!tokcache_find(cc.tokcache, tok.data, tok.len, &c));
+	tokcache_free(cc.tokcache);
+	buf_free(&tok);
+}
+
+/* The cache belongs to one configuration: a reload without the key refuses. */
+static void
+tokcache_does_not_outlive_its_configuration(void)
+{
+	struct config before = cached_cfg(), after = cached_cfg();
+	struct claims c;
+	struct buf tok;
+
+	signed_token(&tok, &keys[1]);	/* "old", verify-only */
+	EXPECT(token_verify(&before, tok.data, tok.len, NOW, &c) == TOKEN_VALID);
+	after.nkeys = 1;		/* "old" retired */
+	EXPECT(token_verify(&after, tok.data, tok.len, NOW, &c) ==
+	    TOKEN_UNKNOWN_KID);
+	tokcache_free(before.tokcache);
+	tokcache_free(after.tokcache);
+	buf_free(&tok);
+}
+
 int
 main(void)
 {
 	size_t i;
 
 	setup();
+	RUN(tokcache_remembers_a_verified_token);
+	RUN(tokcache_hit_still_judges_exp_and_iat);
+	RUN(tokcache_changed_token_is_checked_again);
+	RUN(tokcache_keeps_only_valid_short_tokens);
+	RUN(tokcache_does_not_outlive_its_configuration);
 	for (i = 0; i < sizeof(b64_rows) / sizeof(b64_rows[0]); i++)
 		RUN_ROW(b64_rows[i].name, check_b64_row, &b64_rows[i]);
 	for (i = 0; i < sizeof(b64_bad_rows) / sizeof(b64_bad_rows[0]); i++)
