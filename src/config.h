@@ -1,4 +1,8 @@
-/* config: the INI file, parsed once into an immutable struct config. */
+/*
+ * config: the INI file, parsed once into a struct config that is not changed
+ * afterwards, except for its cache of verified tokens (tokcache), which
+ * token_verify fills. One request at a time: no lock.
+ */
 #ifndef ST_CONFIG_H
 #define ST_CONFIG_H
 

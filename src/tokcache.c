@@ -80,6 +80,7 @@ tokcache_put(struct tokcache *cache, const char *token, size_t len,
 	    (cache->slots = calloc(TOKCACHE_SLOTS, sizeof(struct slot))) == NULL)
 		return;
 	s = slot_of(cache, token, len);
+	OPENSSL_cleanse(s, sizeof(*s));	/* no tail of the token it replaces */
 	memcpy(s->token, token, len);
 	s->len = len;
 	memcpy(&s->claims, c, sizeof(*c));

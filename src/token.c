@@ -548,6 +548,9 @@ token_verify(const struct config *cfg, const char *token, size_t len,
 		return TOKEN_NO_MEMORY;
 	if (st != TOKEN_VALID)
 		return st;
-	tokcache_put(cfg->tokcache, token, len, c);
-	return judge_times(cfg, c, now);
+	/* Only tokens that pass entirely are remembered (not expired ones). */
+	st = judge_times(cfg, c, now);
+	if (st == TOKEN_VALID)
+		tokcache_put(cfg->tokcache, token, len, c);
+	return st;
 }

@@ -1159,6 +1159,70 @@ tokcache_keeps_only_valid_short_tokens(void)
 	buf_free(&tok);
 }
 
+/* The configured leeway applies to a cached token as to a new one. */
+static void
+tokcache_hit_applies_leeway(void)
+{
+	struct config cc = cached_cfg();
+	struct claims c;
+	struct buf tok;
+
+	cc.leeway = 30;
+	signed_token(&tok, &keys[0]);
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) == TOKEN_VALID);
+	EXPECT(tokcache_find(cc.tokcache, tok.data, tok.len, &c));
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW + 3600 + 29, &c) ==
+	    TOKEN_VALID);
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW + 3600 + 30, &c) ==
+	    TOKEN_EXPIRED);
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW - 30, &c) == TOKEN_VALID);
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW - 31, &c) ==
+	    TOKEN_NOT_YET_VALID);
+	tokcache_free(cc.tokcache);
+	buf_free(&tok);
+}
+
+/* Signed but refused, or signed but expired: asked twice, refused twice. */
+static void
+tokcache_never_stores_a_refused_signed_token(void)
+{
+	static const char *const payloads[] = {
+		/* no sub: bad claims behind a good MAC */
+		"{\"iat\":1700000000,\"exp\":1700003600,\"live\":true,"
+		"\"dvr\":false,\"copy\":false}",
+		/* live is a string */
+		"{\"sub\":\"cam-1\",\"iat\":1700000000,\"live\":\"yes\","
+		"\"dvr\":false,\"copy\":false}",
+		/* expired an hour before NOW */
+		"{\"sub\":\"cam-1\",\"iat\":1699990000,\"exp\":1699996400,"
+		"\"live\":true,\"dvr\":false,\"copy\":false}",
+	};
+	static const enum token_status want[] = {
+		TOKEN_BAD_CLAIMS, TOKEN_BAD_CLAIMS, TOKEN_EXPIRED,
+	};
+	struct config cc = cached_cfg();
+	struct claims c;
+	struct buf tok;
+	size_t i;
+
+	for (i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		forge(&tok, HDR_MAIN, payloads[i], secret_main,
+		    sizeof(secret_main) - 1, ALG_HS256);
+		EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) == want[i]);
+		EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) == want[i]);
+		EXPECT(!tokcache_find(cc.tokcache, tok.data, tok.len, &c));
+		buf_free(&tok);
+	}
+	/* A prefix of a cached token is another token. */
+	signed_token(&tok, &keys[0]);
+	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) == TOKEN_VALID);
+	EXPECT(!tokcache_find(cc.tokcache, tok.data, tok.len - 1, &c));
+	EXPECT(token_verify(&cc, tok.data, tok.len - 1, NOW, &c) ==
+	    TOKEN_BAD_SIGNATURE);
+	tokcache_free(cc.tokcache);
+	buf_free(&tok);
+}
+
 /* The cache belongs to one configuration: a reload without the key refuses. */
 static void
 tokcache_does_not_outlive_its_configuration(void)
@@ -1188,6 +1252,8 @@ main(void)
 	RUN(tokcache_changed_token_is_checked_again);
 	RUN(tokcache_keeps_only_valid_short_tokens);
 	RUN(tokcache_does_not_outlive_its_configuration);
+	RUN(tokcache_hit_applies_leeway);
+	RUN(tokcache_never_stores_a_refused_signed_token);
 	for (i = 0; i < sizeof(b64_rows) / sizeof(b64_rows[0]); i++)
 		RUN_ROW(b64_rows[i].name, check_b64_row, &b64_rows[i]);
 	for (i = 0; i < sizeof(b64_bad_rows) / sizeof(b64_bad_rows[0]); i++)

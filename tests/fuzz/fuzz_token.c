@@ -93,6 +93,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = token_verify(fz_cfg, tok.data, tok.len, now, &c);
 	if ((unsigned)st > TOKEN_BAD_CLAIMS)
 		abort();
+	/* The verified-token cache must not change a verdict or a claim. */
+	{
+		struct config plain = *fz_cfg;
+		struct claims c2;
+
+		plain.tokcache = NULL;
+		if (token_verify(&plain, tok.data, tok.len, now, &c2) != st ||
+		    memcmp(&c, &c2, sizeof(c)) != 0)
+			abort();
+	}
 	/* Forgery: only the harness's own signatures may verify. */
 	if (st == TOKEN_VALID && !(mode & 1) && !is_minted(tok.data, tok.len))
 		abort();
