@@ -124,16 +124,13 @@ base64url_decode(const char *in, size_t len, unsigned char *out,
 	return true;
 }
 
-/* A string literal, without strlen at run time. */
-#define PUT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
-
 static void
 append_bool_claim(struct buf *b, bool v)
 {
 	if (v)
-		PUT(b, "true");
+		buf_puts(b, "true");
 	else
-		PUT(b, "false");
+		buf_puts(b, "false");
 }
 
 /*
@@ -143,38 +140,38 @@ append_bool_claim(struct buf *b, bool v)
 static void
 encode_claims(struct buf *b, const char *issuer, const struct claims *c)
 {
-	PUT(b, "{\"sub\":\"");
+	buf_puts(b, "{\"sub\":\"");
 	buf_append(b, c->sub, strlen(c->sub));
-	PUT(b, "\",\"iat\":");
+	buf_puts(b, "\",\"iat\":");
 	buf_append_i64(b, c->iat);
 	if (c->has_exp) {
-		PUT(b, ",\"exp\":");
+		buf_puts(b, ",\"exp\":");
 		buf_append_i64(b, c->exp);
 	}
-	PUT(b, ",\"jti\":\"");
+	buf_puts(b, ",\"jti\":\"");
 	buf_append(b, c->jti, strlen(c->jti));
-	PUT(b, "\"");
+	buf_puts(b, "\"");
 	if (issuer != NULL) {
-		PUT(b, ",\"iss\":");
+		buf_puts(b, ",\"iss\":");
 		buf_append_json_string(b, issuer, strlen(issuer));
 	}
-	PUT(b, ",\"azp\":\"");
+	buf_puts(b, ",\"azp\":\"");
 	buf_append(b, c->azp, strlen(c->azp));
-	PUT(b, "\",\"live\":");
+	buf_puts(b, "\",\"live\":");
 	append_bool_claim(b, c->live);
-	PUT(b, ",\"dvr\":");
+	buf_puts(b, ",\"dvr\":");
 	append_bool_claim(b, c->dvr);
-	PUT(b, ",\"copy\":");
+	buf_puts(b, ",\"copy\":");
 	append_bool_claim(b, c->copy);
 	if (c->from != 0) {
-		PUT(b, ",\"from\":");
+		buf_puts(b, ",\"from\":");
 		buf_append_u64(b, c->from);
 	}
 	if (c->to != 0) {
-		PUT(b, ",\"to\":");
+		buf_puts(b, ",\"to\":");
 		buf_append_u64(b, c->to);
 	}
-	PUT(b, "}");
+	buf_puts(b, "}");
 }
 
 /*
