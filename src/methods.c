@@ -54,28 +54,6 @@ create_access_token(struct call *call)
 	return call->result->failed ? ST_ERR_INTERNAL : ST_OK;
 }
 
-static void
-append_claims(struct buf *b, const struct claims *c)
-{
-	buf_puts(b, "{\"sub\":");
-	buf_append_json_string(b, c->sub, strlen(c->sub));
-	buf_printf(b, ",\"iat\":%lld", (long long)c->iat);
-	if (c->has_exp)
-		buf_printf(b, ",\"exp\":%lld", (long long)c->exp);
-	buf_puts(b, ",\"jti\":");
-	buf_append_json_string(b, c->jti, strlen(c->jti));
-	buf_puts(b, ",\"azp\":");
-	buf_append_json_string(b, c->azp, strlen(c->azp));
-	buf_printf(b, ",\"live\":%s,\"dvr\":%s,\"copy\":%s",
-	    c->live ? "true" : "false", c->dvr ? "true" : "false",
-	    c->copy ? "true" : "false");
-	if (c->from != 0)
-		buf_printf(b, ",\"from\":%u", c->from);
-	if (c->to != 0)
-		buf_printf(b, ",\"to\":%u", c->to);
-	buf_puts(b, "}");
-}
-
 /* Reads Auth.VerifyToken's params: token (required) and url, named or positional. */
 static enum st_err
 read_verify_params(struct call *call, const char **token, const char **url)
@@ -168,7 +146,7 @@ verify_token(struct call *call)
 	buf_puts(call->result, ",\"claims\":");
 	/* Claims are shown only once the signature has proved them authentic. */
 	if (authentic && res.claims.sub[0] != '\0')
-		append_claims(call->result, &res.claims);
+		token_claims_json(call->result, NULL, &res.claims);
 	else
 		buf_puts(call->result, "null");
 	buf_puts(call->result, "}");

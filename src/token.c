@@ -134,15 +134,16 @@ append_bool_claim(struct buf *b, bool v)
 }
 
 /*
- * The payload, in a fixed order. sub and azp are names (SPEC 4: no
- * character needs escaping) and jti is base64url; only iss is escaped.
+ * The payload, in a fixed order. sub is escaped: a verified token from
+ * another signer may carry any string there. azp is a name (read_claims
+ * checks it, SPEC 4: nothing to escape) and jti base64url.
  */
-static void
-encode_claims(struct buf *b, const char *issuer, const struct claims *c)
+void
+token_claims_json(struct buf *b, const char *issuer, const struct claims *c)
 {
-	buf_puts(b, "{\"sub\":\"");
-	buf_append(b, c->sub, strlen(c->sub));
-	buf_puts(b, "\",\"iat\":");
+	buf_puts(b, "{\"sub\":");
+	buf_append_json_string(b, c->sub, strlen(c->sub));
+	buf_puts(b, ",\"iat\":");
 	buf_append_i64(b, c->iat);
 	if (c->has_exp) {
 		buf_puts(b, ",\"exp\":");
@@ -242,7 +243,7 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 	/* config_load prepares every key; one built by hand must be too. */
 	if (key->jwt_header_len == 0 || !draw_jti(c))
 		goto out;
-	encode_claims(&json, issuer, c);
+	token_claims_json(&json, issuer, c);
 	/* header "." payload "." MAC, written in place after one reservation */
 	if (json.failed || !buf_reserve(out, key->jwt_header_len + 1 +
 	    (json.len + 2) / 3 * 4 + 1 + ((size_t)KEY_MAC_MAX + 2) / 3 * 4))

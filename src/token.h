@@ -43,6 +43,10 @@ void base64url_encode(struct buf *out, const void *data, size_t len);
 bool base64url_decode(const char *in, size_t len, unsigned char *out,
     size_t outcap, size_t *outlen);
 
+/* Appends the claims as the JSON object a token carries (iss when issuer is set). */
+void token_claims_json(struct buf *b, const char *issuer,
+    const struct claims *c);
+
 /* Fills key->jwt_header, the encoded header of the tokens it signs. */
 void token_prepare_key(struct key *key);
 
