@@ -120,12 +120,23 @@ line_start(struct line *l)
 	line_put_n(l, prefix.data, prefix.len);
 }
 
+static log_writer_fn *line_writer;
+
+void
+log_set_writer(log_writer_fn *fn)
+{
+	line_writer = fn;
+}
+
 /* One write per line, so lines of concurrent processes do not mix. */
 static void
 line_write(struct line *l)
 {
 	l->data[l->len++] = '\n';
-	(void)!write(STDERR_FILENO, l->data, l->len);
+	if (line_writer != NULL)
+		line_writer(l->data, l->len);
+	else
+		(void)!write(STDERR_FILENO, l->data, l->len);
 }
 
 void

@@ -12,6 +12,13 @@ void log_request(const struct request *req, const char *method,
 void log_check(const struct request *req, const char *mode, const char *stream,
     const char *client, const char *reason);
 
+/*
+ * Where the per-request lines go instead of stderr (NULL: stderr again).
+ * For the in-process benchmark, whose figures are without I/O.
+ */
+typedef void log_writer_fn(const char *line, size_t len);
+void log_set_writer(log_writer_fn *fn);
+
 /* A free-form line for start-up, reload and faults. */
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1021,6 +1021,140 @@ check_claims_row(const void *arg)
 	EXPECT(verify_forged(HDR_MAIN, row->payload, NOW) == TOKEN_BAD_CLAIMS);
 }
 
+/*
+ * token_read_payload reads payloads in token_claims_json's form without a
+ * parse tree, and everything else with one: both ways must agree on every
+ * text, whichever way it goes.
+ */
+struct payload_row {
+	const char *name;
+	const char *payload;
+	enum token_status status;
+	const char *sub;		/* expected on TOKEN_VALID */
+	bool live;
+};
+
+#define PERMS "\"live\":true,\"dvr\":false,\"copy\":false"
+static const struct payload_row payload_rows[] = {
+	{"payload_ours_flat", "{\"sub\":\"cam-1\",\"iat\":1700000000,"
+	    "\"exp\":1700003600,\"jti\":\"AAAA\",\"azp\":\"backend\"," PERMS
+	    ",\"from\":1,\"to\":4294967295}", TOKEN_VALID, "cam-1", true},
+	{"payload_with_iss", "{\"iss\":\"https://x.example\",\"sub\":\"cam-1\","
+	    PERMS "}", TOKEN_VALID, "cam-1", true},
+	{"payload_whitespace", "{ \"sub\" : \"cam-1\",\n\"live\":true,"
+	    "\"dvr\":false,\"copy\":false }", TOKEN_VALID, "cam-1", true},
+	{"payload_escaped_value", "{\"sub\":\"cam\\u002d1\"," PERMS "}",
+	    TOKEN_VALID, "cam-1", true},
+	{"payload_escaped_name", "{\"s\\u0075b\":\"cam-1\"," PERMS "}",
+	    TOKEN_VALID, "cam-1", true},
+	{"payload_utf8_sub", "{\"sub\":\"cam\xc3\xa9ra\"," PERMS "}",
+	    TOKEN_VALID, "cam\xc3\xa9ra", true},
+	{"payload_del_byte_sub", "{\"sub\":\"cam\x7f\"," PERMS "}",
+	    TOKEN_VALID, "cam\x7f", true},
+	{"payload_brace_in_string", "{\"sub\":\"a}b\"," PERMS "}",
+	    TOKEN_VALID, "a}b", true},
+	{"payload_long_string_run", "{\"sub\":\"abcdefghijklmnopqrstuvwxyz0123"
+	    "456789\"," PERMS "}", TOKEN_VALID,
+	    "abcdefghijklmnopqrstuvwxyz0123456789", true},
+	{"payload_duplicate_last_wins", "{\"sub\":\"a\",\"sub\":\"cam-1\","
+	    PERMS ",\"live\":false}", TOKEN_VALID, "cam-1", false},
+	{"payload_duplicate_last_bad", "{\"sub\":\"cam-1\",\"sub\":7," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_unknown_nested", "{\"x\":{\"a\":[1,{\"b\":null}]},"
+	    "\"sub\":\"cam-1\"," PERMS "}", TOKEN_VALID, "cam-1", true},
+	{"payload_unknown_null", "{\"x\":null,\"sub\":\"cam-1\"," PERMS "}",
+	    TOKEN_VALID, "cam-1", true},
+	{"payload_19_digit_iat", "{\"sub\":\"cam-1\",\"iat\":1234567890123456789,"
+	    PERMS "}", TOKEN_VALID, "cam-1", true},
+	{"payload_20_digit_iat", "{\"sub\":\"cam-1\",\"iat\":18446744073709551617,"
+	    PERMS "}", TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_long_digit_run_in_range", "{\"sub\":\"cam-1\",\"iat\":"
+	    "000000000000000000001," PERMS "}", TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_18_digit_iat", "{\"sub\":\"cam-1\",\"iat\":123456789012345678,"
+	    PERMS "}", TOKEN_VALID, "cam-1", true},
+	{"payload_zero_from", "{\"sub\":\"cam-1\",\"from\":0," PERMS "}",
+	    TOKEN_VALID, "cam-1", true},
+	{"payload_leading_zero", "{\"sub\":\"cam-1\",\"from\":01," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_negative", "{\"sub\":\"cam-1\",\"from\":-1," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_exponent", "{\"sub\":\"cam-1\",\"exp\":1e9," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_fraction", "{\"sub\":\"cam-1\",\"exp\":5.0," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_dot_after_int", "{\"sub\":\"cam-1\",\"exp\":5.," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_true_prefix", "{\"sub\":\"cam-1\",\"live\":truex,"
+	    "\"dvr\":false,\"copy\":false}", TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_control_byte", "{\"sub\":\"cam\x01\"," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_trailing_comma", "{\"sub\":\"cam-1\"," PERMS ",}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_trailing_bytes", "{\"sub\":\"cam-1\"," PERMS "}x",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_two_objects", "{\"sub\":\"cam-1\"," PERMS "}{\"a\":1}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_unclosed", "{\"sub\":\"cam-1\"," PERMS,
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_empty_object", "{}", TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_empty_text", "", TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_empty_value", "{\"sub\":\"cam-1\",\"from\":," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_missing_colon", "{\"sub\" \"cam-1\"," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+	{"payload_bare_name", "{sub:\"cam-1\"," PERMS "}",
+	    TOKEN_BAD_CLAIMS, NULL, false},
+};
+#undef PERMS
+
+static void
+check_payload_row(const void *arg)
+{
+	const struct payload_row *row = arg;
+	size_t n = strlen(row->payload);
+	struct claims flat, tree;
+	enum token_status st_flat, st_tree;
+
+	memset(&flat, 0, sizeof(flat));
+	memset(&tree, 0, sizeof(tree));
+	st_flat = token_read_payload(row->payload, n, true, &flat);
+	st_tree = token_read_payload(row->payload, n, false, &tree);
+	EXPECT(st_flat == row->status);
+	EXPECT(st_tree == row->status);
+	EXPECT(memcmp(&flat, &tree, sizeof(flat)) == 0);
+	if (row->status == TOKEN_VALID) {
+		EXPECT_STR(flat.sub, row->sub);
+		EXPECT(flat.live == row->live);
+	}
+}
+
+/* Every single-byte change of our own payload: both readers agree. */
+static void
+payload_readers_agree_on_every_byte_change(void)
+{
+	static const char base[] = "{\"sub\":\"cam-1\",\"iat\":1700000000,"
+	    "\"exp\":1700003600,\"jti\":\"AAAA\",\"azp\":\"backend\","
+	    "\"live\":true,\"dvr\":false,\"copy\":false,\"from\":1,\"to\":2}";
+	static const char bytes[] = "\"\\{}[],:0123456789-.eE tfnulraxs\x7f\x80\x01";
+	char text[sizeof(base)];
+	struct claims flat, tree;
+	size_t i, j;
+	int disagree = 0;
+
+	for (i = 0; i < sizeof(base) - 1; i++)
+		for (j = 0; j < sizeof(bytes) - 1; j++) {
+			memcpy(text, base, sizeof(base));
+			text[i] = bytes[j];
+			memset(&flat, 0, sizeof(flat));
+			memset(&tree, 0, sizeof(tree));
+			if (token_read_payload(text, sizeof(base) - 1, true, &flat) !=
+			    token_read_payload(text, sizeof(base) - 1, false, &tree) ||
+			    memcmp(&flat, &tree, sizeof(flat)) != 0)
+				disagree++;
+		}
+	EXPECT(disagree == 0);
+}
+
 static void
 token_verify_refuses_129_char_sub(void)
 {
@@ -1307,6 +1441,9 @@ main(void)
 	for (i = 0; i < sizeof(claims_rows) / sizeof(claims_rows[0]); i++)
 		RUN_ROW(claims_rows[i].name, check_claims_row, &claims_rows[i]);
 	RUN(token_verify_refuses_129_char_sub);
+	for (i = 0; i < sizeof(payload_rows) / sizeof(payload_rows[0]); i++)
+		RUN_ROW(payload_rows[i].name, check_payload_row, &payload_rows[i]);
+	RUN(payload_readers_agree_on_every_byte_change);
 	RUN(token_status_reason_names_each_status);
 	return tap_done();
 }

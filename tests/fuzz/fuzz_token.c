@@ -11,7 +11,9 @@
  * them, with key main/HS256 or, bit 2, old/HS512, so claim parsing behind the
  * MAC is reached). Bit 1: the token is offered to check_decide only through
  * the URL. Bit 3: now is the real time (minted tokens are current), else a
- * fixed instant. "$0".."$4" become valid minted tokens.
+ * fixed instant. "$0".."$4" become valid minted tokens. With bit 0 set, the
+ * payload is also read by both of token_read_payload's readers, which must
+ * agree.
  */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -101,6 +103,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		plain.tokcache = NULL;
 		if (token_verify(&plain, tok.data, tok.len, now, &c2) != st ||
 		    memcmp(&c, &c2, sizeof(c)) != 0)
+			abort();
+	}
+	/* The flat payload reader must read every text as the parser does. */
+	if (mode & 1) {
+		const char *text = payload.data != NULL ? payload.data : "";
+		struct claims flat, tree;
+
+		memset(&flat, 0, sizeof(flat));
+		memset(&tree, 0, sizeof(tree));
+		if (token_read_payload(text, payload.len, true, &flat) !=
+		    token_read_payload(text, payload.len, false, &tree) ||
+		    memcmp(&flat, &tree, sizeof(flat)) != 0)
 			abort();
 	}
 	/* Forgery: only the harness's own signatures may verify. */
