@@ -36,33 +36,26 @@ static const char *const known_names[P_COUNT] = {
 	[P_STREAMTOKEN_URI] = "STREAMTOKEN_URI",
 };
 
-/* The slots [*lo, *hi) of known_names starting with c; empty if none. */
+/*
+ * The slots [lo, hi) of known_names starting with a byte, by table: a
+ * switch made an indirect jump per CGI parameter, mispredicted often.
+ */
+static const unsigned char known_lo[256] = {
+	['C'] = P_CONTENT_LENGTH, ['F'] = P_FCGI_ROLE,
+	['H'] = P_HTTP_AUTHORIZATION, ['R'] = P_REQUEST_METHOD,
+	['S'] = P_STREAMTOKEN_MODE,
+};
+static const unsigned char known_hi[256] = {
+	['C'] = P_CONTENT_TYPE + 1, ['F'] = P_FCGI_ROLE + 1,
+	['H'] = P_HTTP_COOKIE + 1, ['R'] = P_REQUEST_URI + 1,
+	['S'] = P_STREAMTOKEN_URI + 1,
+};
+
 static void
 known_range(char c, size_t *lo, size_t *hi)
 {
-	switch (c) {
-	case 'C':
-		*lo = P_CONTENT_LENGTH;
-		*hi = P_CONTENT_TYPE + 1;
-		return;
-	case 'F':
-		*lo = P_FCGI_ROLE;
-		*hi = P_FCGI_ROLE + 1;
-		return;
-	case 'H':
-		*lo = P_HTTP_AUTHORIZATION;
-		*hi = P_HTTP_COOKIE + 1;
-		return;
-	case 'R':
-		*lo = P_REQUEST_METHOD;
-		*hi = P_REQUEST_URI + 1;
-		return;
-	case 'S':
-		*lo = P_STREAMTOKEN_MODE;
-		*hi = P_STREAMTOKEN_URI + 1;
-		return;
-	}
-	*lo = *hi = 0;
+	*lo = known_lo[(unsigned char)c];
+	*hi = known_hi[(unsigned char)c];
 }
 
 /* The value of a "NAME=value" entry whose name is name, else NULL. */
