@@ -469,10 +469,13 @@ flat_value(const char **p, const char *end, struct claim_value *v)
 		return true;
 	}
 	v->type = JSON_INT;
-	for (digits = 0; q < end && *q >= '0' && *q <= '9'; q++, digits++)
+	for (digits = 0; q < end && *q >= '0' && *q <= '9'; q++, digits++) {
+		if (digits == 18)
+			return false;	/* longer ones may not fit: the parser's */
 		v->i = v->i * 10 + (*q - '0');
+	}
 	/* No leading zero, nothing a fraction or exponent could follow. */
-	if (digits == 0 || digits > 18 || (digits > 1 && **p == '0'))
+	if (digits == 0 || (digits > 1 && **p == '0'))
 		return false;
 	*p = q;
 	return true;
