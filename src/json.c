@@ -71,7 +71,7 @@ new_value(struct parser *ps, enum json_kind type, const unsigned char *start)
 
 static bool parse_value(struct parser *ps, struct json_value **out);
 
-static void
+static inline void
 skip_ws(struct parser *ps)
 {
 	/* Most calls find no whitespace at all: test the usual case first. */
@@ -157,17 +157,6 @@ unicode_escape(const unsigned char *p, const unsigned char *end, size_t *used)
 	return 0x10000 + (((long)hi - 0xd800) << 10) + ((long)lo - 0xdc00);
 }
 
-/* Bytes a string may hold as they are: printable ASCII but " and \\. */
-#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-static const bool plain_ascii[256] = {
-	R16(0), R16(0),
-	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* " */
-	R16(1), R16(1),
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* \\ */
-	R16(1), R16(1),
-};
-#undef R16
-
 /*
  * First pass over a string (opening quote consumed): checks it and finds
  * its closing quote. *escaped tells whether decoding has work to do.
@@ -179,9 +168,8 @@ scan_string(const unsigned char *p, const unsigned char *end, bool *escaped)
 
 	*escaped = false;
 	for (;;) {
-		/* Runs of plain ASCII first, one table lookup a byte. */
-		while (p < end && plain_ascii[*p])
-			p++;
+		/* Runs of plain ASCII first, eight bytes a step. */
+		p += text_json_plain_run((const char *)p, (size_t)(end - p));
 		if (p >= end || *p < 0x20)
 			return NULL;
 		if (*p == '"')

@@ -166,6 +166,104 @@ base64url_round_trips_every_byte_value(void)
 	EXPECT(ok);
 }
 
+/* Six bits at a time, the slow obvious way: the reference for the encoder. */
+static void
+reference_base64url(const unsigned char *p, size_t len, char *out)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t bit, n = 0;
+
+	for (bit = 0; bit < len * 8; bit += 6) {
+		unsigned v = 0, k;
+
+		for (k = 0; k < 6; k++) {
+			size_t b = bit + k;
+			unsigned one = b < len * 8 ?
+			    (p[b / 8] >> (7 - b % 8)) & 1u : 0u;
+			v = v << 1 | one;
+		}
+		out[n++] = abc[v];
+	}
+	out[n] = '\0';
+}
+
+static void
+base64url_encode_matches_reference_every_length(void)
+{
+	unsigned char raw[300];
+	char want[401];
+	size_t i, len;
+	struct buf b;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(i * 37 + 11);
+	for (len = 0; len <= sizeof(raw); len++) {
+		reference_base64url(raw, len, want);
+		buf_init(&b);
+		base64url_encode(&b, raw, len);
+		if (strcmp(b.data != NULL ? b.data : "", want) != 0)
+			bad++;
+		buf_free(&b);
+	}
+	EXPECT(bad == 0);
+}
+
+/* Decoded into a heap block of exactly the decoded size (ASan's red zone). */
+static void
+base64url_decode_exact_outcap_every_length(void)
+{
+	unsigned char raw[96], *out;
+	char enc[130];
+	size_t i, len, n;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(255 - i * 7);
+	for (len = 1; len <= sizeof(raw); len++) {
+		reference_base64url(raw, len, enc);
+		out = malloc(len);
+		if (out == NULL)
+			abort();
+		n = 0;
+		if (!base64url_decode(enc, strlen(enc), out, len, &n) ||
+		    n != len || memcmp(out, raw, len) != 0)
+			bad++;
+		/* One byte short of room: refused before anything is written. */
+		if (base64url_decode(enc, strlen(enc), out, len - 1, &n))
+			bad++;
+		free(out);
+	}
+	EXPECT(bad == 0);
+}
+
+/* A stray character anywhere, in a word-at-a-time stretch or the tail. */
+static void
+base64url_decode_refuses_bad_char_at_every_position(void)
+{
+	static const char stray[] = "=+/.\x80 ";
+	unsigned char raw[48], out[64];
+	char enc[70];
+	size_t i, j, len, n;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(i * 13);
+	reference_base64url(raw, sizeof(raw), enc);
+	len = strlen(enc);
+	for (i = 0; i < len; i++)
+		for (j = 0; j < sizeof(stray) - 1; j++) {
+			char saved = enc[i];
+
+			enc[i] = stray[j];
+			if (base64url_decode(enc, len, out, sizeof(out), &n))
+				bad++;
+			enc[i] = saved;
+		}
+	EXPECT(bad == 0);
+}
+
 /* ---- HMAC through key_hmac: RFC 4231 ---- */
 
 struct hmac_row {
@@ -1394,6 +1492,9 @@ main(void)
 		RUN_ROW(b64_bad_rows[i].name, check_b64_bad_row, &b64_bad_rows[i]);
 	RUN(base64url_decode_respects_outcap);
 	RUN(base64url_round_trips_every_byte_value);
+	RUN(base64url_encode_matches_reference_every_length);
+	RUN(base64url_decode_exact_outcap_every_length);
+	RUN(base64url_decode_refuses_bad_char_at_every_position);
 	for (i = 0; i < sizeof(hmac_rows) / sizeof(hmac_rows[0]); i++)
 		RUN_ROW(hmac_rows[i].name, check_hmac_row, &hmac_rows[i]);
 	RUN(jws_rfc7515_a1_encodes_header_and_payload);
