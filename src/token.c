@@ -355,23 +355,35 @@ valid_jti(const char *s)
 }
 
 /*
- * One claim as the payload spelled it, whichever reader found it. s is
- * not NUL-terminated; nul says the string holds \u0000.
+ * One claim as the payload spelled it, whichever reader found it. A
+ * string is not NUL-terminated; nul says it holds \u0000.
  */
 struct claim_value {
 	bool present;
-	enum json_kind type;
-	const char *s;
-	size_t len;
 	bool nul;
-	int64_t i;
-	bool b;
+	enum json_kind type;
+	size_t len;
+	union {
+		const char *s;
+		int64_t i;
+		bool b;
+	} u;
 };
 
 /* The claims we read; the last of a repeated name wins. */
 struct claim_values {
 	struct claim_value sub, jti, azp, iat, exp, live, dvr, copy, from, to;
 };
+
+/* None present (the flags only: a reader fills a slot whole). */
+static void
+claim_values_init(struct claim_values *cv)
+{
+	cv->sub.present = cv->jti.present = cv->azp.present = false;
+	cv->iat.present = cv->exp.present = false;
+	cv->live.present = cv->dvr.present = cv->copy.present = false;
+	cv->from.present = cv->to.present = false;
+}
 
 /* Where the claim named name[0..len) goes; NULL for names we ignore. */
 static struct claim_value *
@@ -409,20 +421,20 @@ claims_from_tree(const struct json_value *payload, struct claim_values *cv)
 	const struct json_value *v;
 	struct claim_value *slot;
 
-	memset(cv, 0, sizeof(*cv));
+	claim_values_init(cv);
 	for (v = payload->u.first; v != NULL; v = v->next) {
 		slot = claim_slot(cv, v->key, v->key_len);
 		if (slot == NULL)
 			continue;
 		*slot = (struct claim_value){.present = true, .type = v->type};
 		if (v->type == JSON_STRING) {
-			slot->s = v->u.s;
+			slot->u.s = v->u.s;
 			slot->len = v->len;
 			slot->nul = v->nul;
 		} else if (v->type == JSON_INT) {
-			slot->i = v->u.i;
+			slot->u.i = v->u.i;
 		} else if (v->type == JSON_BOOL) {
-			slot->b = v->u.b;
+			slot->u.b = v->u.b;
 		}
 	}
 }
@@ -451,28 +463,31 @@ flat_value(const char **p, const char *end, struct claim_value *v)
 	const char *q = *p;
 	size_t digits;
 
-	*v = (struct claim_value){.present = true};
+	v->present = true;
+	v->nul = false;
 	if (q >= end)
 		return false;
 	if (*q == '"') {
 		v->type = JSON_STRING;
-		return flat_string(p, end, &v->s, &v->len);
+		return flat_string(p, end, &v->u.s, &v->len);
 	}
 	v->type = JSON_BOOL;
 	if (end - q >= 4 && memcmp(q, "true", 4) == 0) {
-		v->b = true;
+		v->u.b = true;
 		*p = q + 4;
 		return true;
 	}
 	if (end - q >= 5 && memcmp(q, "false", 5) == 0) {
+		v->u.b = false;
 		*p = q + 5;
 		return true;
 	}
 	v->type = JSON_INT;
+	v->u.i = 0;
 	for (digits = 0; q < end && *q >= '0' && *q <= '9'; q++, digits++) {
 		if (digits == 18)
 			return false;	/* longer ones may not fit: the parser's */
-		v->i = v->i * 10 + (*q - '0');
+		v->u.i = v->u.i * 10 + (*q - '0');
 	}
 	/* No leading zero, nothing a fraction or exponent could follow. */
 	if (digits == 0 || (digits > 1 && **p == '0'))
@@ -483,26 +498,29 @@ flat_value(const char **p, const char *end, struct claim_value *v)
 
 /*
  * The claims of a payload written as token_claims_json writes it: one
- * object, no whitespace, names and strings of ASCII without escapes, values strings, booleans or unsigned integers. Such a text means
- * the same to json_parse; anything else returns false and goes there.
+ * object, no whitespace, names and strings of ASCII without escapes,
+ * values strings, booleans or unsigned integers. Such a text means the
+ * same to json_parse; anything else returns false and goes there.
  */
 static bool
 claims_from_flat_text(const char *text, size_t n, struct claim_values *cv)
 {
 	const char *p = text, *end = text + n, *name;
-	struct claim_value v, *slot;
+	struct claim_value ignored, *slot;
 	size_t name_len;
 
-	memset(cv, 0, sizeof(*cv));
+	claim_values_init(cv);
 	if (n < 2 || *p++ != '{' || end[-1] != '}')
 		return false;
 	end--;			/* the closing brace */
 	while (p < end) {
 		if (!flat_string(&p, end, &name, &name_len) || p >= end ||
-		    *p++ != ':' || !flat_value(&p, end, &v))
+		    *p++ != ':')
 			return false;
-		if ((slot = claim_slot(cv, name, name_len)) != NULL)
-			*slot = v;
+		/* A false return leaves cv half written: the caller drops it. */
+		slot = claim_slot(cv, name, name_len);
+		if (!flat_value(&p, end, slot != NULL ? slot : &ignored))
+			return false;
 		if (p < end && (*p++ != ',' || p == end))
 			return false;
 	}
@@ -514,7 +532,7 @@ copy_claim_string(const struct claim_value *v, char *dst, size_t cap)
 {
 	if (v->type != JSON_STRING || v->nul || v->len >= cap)
 		return false;
-	memcpy(dst, v->s, v->len);
+	memcpy(dst, v->u.s, v->len);
 	dst[v->len] = '\0';
 	return true;
 }
@@ -527,9 +545,9 @@ get_optional_int(const struct claim_value *v, int64_t min, int64_t max,
 	*present = v->present;
 	if (!v->present)
 		return true;
-	if (v->type != JSON_INT || v->i < min || v->i > max)
+	if (v->type != JSON_INT || v->u.i < min || v->u.i > max)
 		return false;
-	*out = v->i;
+	*out = v->u.i;
 	return true;
 }
 
@@ -538,7 +556,7 @@ get_bool(const struct claim_value *v, bool *out)
 {
 	if (!v->present || v->type != JSON_BOOL)
 		return false;
-	*out = v->b;
+	*out = v->u.b;
 	return true;
 }
 
