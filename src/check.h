@@ -17,6 +17,10 @@ struct check_result {
 	bool routed;
 	bool token_checked;		/* a token was verified (claims authentic) */
 	enum token_status token_status;
+	/*
+	 * Last, and left alone until token_verify fills it: read it only
+	 * when token_checked, or token_status says the token was authentic.
+	 */
 	struct claims claims;
 };
 
