@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "config.h"
 #include "keys.h"
+#include "text.h"
 
 static struct fixture fx;
 
@@ -957,6 +958,26 @@ setup(void)
 	return true;
 }
 
+/* SPEC 4's name characters, byte by byte, against the table. */
+static void
+name_chars_are_spec4_set_for_every_byte(void)
+{
+	static const char spec[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._~-";
+	int c, bad = 0;
+
+	for (c = 0; c < 256; c++) {
+		bool want = c != 0 && strchr(spec, c) != NULL;
+
+		if (text_is_name_char((unsigned char)c) != want)
+			bad++;
+	}
+	EXPECT(bad == 0);
+	EXPECT(config_valid_name("cam-1.hd_x~y", 12));
+	EXPECT(!config_valid_name("cam 1", 5));
+	EXPECT(!config_valid_name("cam\xc3\xa9", 5));
+}
+
 int
 main(void)
 {
@@ -969,6 +990,7 @@ main(void)
 	}
 	for (i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++)
 		RUN_ROW(bad_rows[i].name, check_bad_row, &bad_rows[i]);
+	RUN(name_chars_are_spec4_set_for_every_byte);
 	RUN(config_rejects_129_char_client_name);
 	RUN(config_rejects_129_char_key_name);
 	RUN(config_rejects_129_char_stream_name);
