@@ -3,22 +3,17 @@
 
 #include "text.h"
 
-#define LETTERS(first) [first] = true, [first + 1] = true, [first + 2] = true, \
-	[first + 3] = true, [first + 4] = true, [first + 5] = true, \
-	[first + 6] = true, [first + 7] = true, [first + 8] = true, \
-	[first + 9] = true, [first + 10] = true, [first + 11] = true, \
-	[first + 12] = true, [first + 13] = true, [first + 14] = true, \
-	[first + 15] = true, [first + 16] = true, [first + 17] = true, \
-	[first + 18] = true, [first + 19] = true, [first + 20] = true, \
-	[first + 21] = true, [first + 22] = true, [first + 23] = true, \
-	[first + 24] = true, [first + 25] = true
+/* SPEC 4 name characters, row by row; bytes from 0x80 are none. */
 const bool text_name_chars[256] = {
-	LETTERS('A'), LETTERS('a'),
-	['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
-	['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
-	['.'] = true, ['_'] = true, ['~'] = true, ['-'] = true,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,	/* - . */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,	/* 0-9 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* A-O */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,	/* P-Z _ */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* a-o */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,	/* p-z ~ */
 };
-#undef LETTERS
 
 int
 text_hex_value(unsigned char c)
