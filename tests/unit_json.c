@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "tap.h"
+#include "text.h"
 
 struct row {
 	const char *name;
@@ -251,6 +252,30 @@ large_text_spills_into_heap_chunks(void)
 	free(s);
 }
 
+/*
+ * text_json_plain_run's word-at-a-time scan against the byte-by-byte rule,
+ * every byte value at every place of 16 plain bytes, every length.
+ */
+static void
+plain_run_matches_byte_rule_everywhere(void)
+{
+	char buf[16];
+	size_t pos, n, want;
+	int c, bad = 0;
+
+	for (c = 0; c < 256; c++)
+		for (pos = 0; pos < sizeof(buf); pos++)
+			for (n = 0; n <= sizeof(buf); n++) {
+				memset(buf, 'a', sizeof(buf));
+				buf[pos] = (char)c;
+				want = (c < 0x20 || c >= 0x80 || c == '"' ||
+				    c == '\\') && pos < n ? pos : n;
+				if (text_json_plain_run(buf, n) != want)
+					bad++;
+			}
+	EXPECT(bad == 0);
+}
+
 int
 main(void)
 {
@@ -267,6 +292,7 @@ main(void)
 		printf("%s %d - json_%s\n", tap_failed_here ? "not ok" : "ok",
 		    tap_count, cur->name);
 	}
+	RUN(plain_run_matches_byte_rule_everywhere);
 	RUN(depth_limit_is_inclusive);
 	RUN(depth_beyond_limit_refused);
 	RUN(deep_hostile_nesting_refused_without_recursion_blowup);
