@@ -219,17 +219,23 @@ static size_t
 prepared_hmac(const struct key *key, const void *data, size_t len,
     unsigned char mac[KEY_MAC_MAX])
 {
-	struct key_hmac_state work;
+	union {
+		SHA256_CTX s256;
+		SHA512_CTX s512;
+	} work;
+	/* Only the state the algorithm uses is copied and wiped. */
+	size_t state = is_sha512_family(key->alg) ? sizeof(work.s512) :
+	    sizeof(work.s256);
 	unsigned char inner[KEY_MAC_MAX];
 	size_t n;
 
-	memcpy(&work.inner, &key->hmac->inner, sizeof(work.inner));
-	sha_update(key->alg, &work.inner, data, len);
-	n = sha_final(key->alg, &work.inner, inner);
-	memcpy(&work.outer, &key->hmac->outer, sizeof(work.outer));
-	sha_update(key->alg, &work.outer, inner, n);
-	n = sha_final(key->alg, &work.outer, mac);
-	OPENSSL_cleanse(&work, sizeof(work));
+	memcpy(&work, &key->hmac->inner, state);
+	sha_update(key->alg, &work, data, len);
+	n = sha_final(key->alg, &work, inner);
+	memcpy(&work, &key->hmac->outer, state);
+	sha_update(key->alg, &work, inner, n);
+	n = sha_final(key->alg, &work, mac);
+	OPENSSL_cleanse(&work, state);
 	return n;
 }
 
