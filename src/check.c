@@ -220,14 +220,14 @@ check_request(struct request *req, const char *uri)
 	size_t len;
 
 	/* A stream token, not an API key: up to TOKEN_MAX_LEN bytes. */
-	token = auth_bearer_token(request_param(req, "HTTP_AUTHORIZATION"),
+	token = auth_bearer_token(request_known(req, REQ_HTTP_AUTHORIZATION),
 	    TOKEN_MAX_LEN, &len);
 	if (token != NULL) {
 		memcpy(cookie, token, len);
 		cookie[len] = '\0';
 		token = cookie;
 	} else {
-		token = cookie_token(request_param(req, "HTTP_COOKIE"), cookie,
+		token = cookie_token(request_known(req, REQ_HTTP_COOKIE), cookie,
 		    sizeof(cookie));
 	}
 	check_decide(req->cfg, uri, token, req->now, &res);
@@ -246,7 +246,7 @@ check_request(struct request *req, const char *uri)
 		buf_puts(&req->headers, res.claims.jti);
 		buf_puts(&req->headers, "\r\n");
 	}
-	method = request_param(req, "FCGI_ROLE");
+	method = request_known(req, REQ_FCGI_ROLE);
 	log_check(req, method != NULL && !strcmp(method, "AUTHORIZER") ?
 	    "authorize" : "auth_request", res.routed ? res.match.stream : NULL,
 	    res.token_checked ? res.claims.azp : NULL, res.reason);
@@ -255,14 +255,14 @@ check_request(struct request *req, const char *uri)
 void
 check_authorizer(struct request *req)
 {
-	check_request(req, request_param(req, "REQUEST_URI"));
+	check_request(req, request_known(req, REQ_REQUEST_URI));
 }
 
 /* nginx sets this with fastcgi_param; clients cannot send a FastCGI param. */
 bool
 check_is_subrequest(const struct request *req)
 {
-	const char *mode = request_param(req, "STREAMTOKEN_MODE");
+	const char *mode = request_known(req, REQ_STREAMTOKEN_MODE);
 
 	return mode != NULL && strcmp(mode, "verify") == 0;
 }
@@ -274,9 +274,9 @@ check_is_subrequest(const struct request *req)
 void
 check_subrequest(struct request *req)
 {
-	const char *uri = request_param(req, "STREAMTOKEN_URI");
+	const char *uri = request_known(req, REQ_STREAMTOKEN_URI);
 
 	if (uri == NULL)
-		uri = request_param(req, "REQUEST_URI");
+		uri = request_known(req, REQ_REQUEST_URI);
 	check_request(req, uri);
 }

@@ -9,31 +9,17 @@
 
 #include "request.h"
 
-/*
- * The names the pipeline asks for, grouped by first letter (known_range).
- * Every lookup used to be a strcmp scan over the ~30 parameters a web
- * server sends.
- */
-enum known_param {
-	P_CONTENT_LENGTH, P_CONTENT_TYPE,
-	P_FCGI_ROLE,
-	P_HTTP_AUTHORIZATION, P_HTTP_COOKIE,
-	P_REQUEST_METHOD, P_REQUEST_URI,
-	P_STREAMTOKEN_MODE, P_STREAMTOKEN_URI,
-	P_COUNT
-};
-_Static_assert(P_COUNT == REQUEST_KNOWN_PARAMS, "REQUEST_KNOWN_PARAMS");
-
-static const char *const known_names[P_COUNT] = {
-	[P_CONTENT_LENGTH] = "CONTENT_LENGTH",
-	[P_CONTENT_TYPE] = "CONTENT_TYPE",
-	[P_FCGI_ROLE] = "FCGI_ROLE",
-	[P_HTTP_AUTHORIZATION] = "HTTP_AUTHORIZATION",
-	[P_HTTP_COOKIE] = "HTTP_COOKIE",
-	[P_REQUEST_METHOD] = "REQUEST_METHOD",
-	[P_REQUEST_URI] = "REQUEST_URI",
-	[P_STREAMTOKEN_MODE] = "STREAMTOKEN_MODE",
-	[P_STREAMTOKEN_URI] = "STREAMTOKEN_URI",
+/* The names of enum request_known_param, grouped by first letter. */
+static const char *const known_names[REQUEST_KNOWN_PARAMS] = {
+	[REQ_CONTENT_LENGTH] = "CONTENT_LENGTH",
+	[REQ_CONTENT_TYPE] = "CONTENT_TYPE",
+	[REQ_FCGI_ROLE] = "FCGI_ROLE",
+	[REQ_HTTP_AUTHORIZATION] = "HTTP_AUTHORIZATION",
+	[REQ_HTTP_COOKIE] = "HTTP_COOKIE",
+	[REQ_REQUEST_METHOD] = "REQUEST_METHOD",
+	[REQ_REQUEST_URI] = "REQUEST_URI",
+	[REQ_STREAMTOKEN_MODE] = "STREAMTOKEN_MODE",
+	[REQ_STREAMTOKEN_URI] = "STREAMTOKEN_URI",
 };
 
 /*
@@ -41,14 +27,14 @@ static const char *const known_names[P_COUNT] = {
  * switch made an indirect jump per CGI parameter, mispredicted often.
  */
 static const unsigned char known_lo[256] = {
-	['C'] = P_CONTENT_LENGTH, ['F'] = P_FCGI_ROLE,
-	['H'] = P_HTTP_AUTHORIZATION, ['R'] = P_REQUEST_METHOD,
-	['S'] = P_STREAMTOKEN_MODE,
+	['C'] = REQ_CONTENT_LENGTH, ['F'] = REQ_FCGI_ROLE,
+	['H'] = REQ_HTTP_AUTHORIZATION, ['R'] = REQ_REQUEST_METHOD,
+	['S'] = REQ_STREAMTOKEN_MODE,
 };
 static const unsigned char known_hi[256] = {
-	['C'] = P_CONTENT_TYPE + 1, ['F'] = P_FCGI_ROLE + 1,
-	['H'] = P_HTTP_COOKIE + 1, ['R'] = P_REQUEST_URI + 1,
-	['S'] = P_STREAMTOKEN_URI + 1,
+	['C'] = REQ_CONTENT_TYPE + 1, ['F'] = REQ_FCGI_ROLE + 1,
+	['H'] = REQ_HTTP_COOKIE + 1, ['R'] = REQ_REQUEST_URI + 1,
+	['S'] = REQ_STREAMTOKEN_URI + 1,
 };
 
 static void
@@ -133,6 +119,14 @@ request_param(const struct request *req, const char *name)
 	return req->src->param(req->src->ctx, name);
 }
 
+const char *
+request_known(const struct request *req, enum request_known_param k)
+{
+	if (req->have_known)
+		return req->known[k];
+	return req->src->param(req->src->ctx, known_names[k]);
+}
+
 long
 request_elapsed_us(const struct request *req)
 {
@@ -183,16 +177,16 @@ content_length(const char *v)
 enum st_err
 request_check_http(struct request *req)
 {
-	const char *method = request_param(req, "REQUEST_METHOD");
+	const char *method = request_known(req, REQ_REQUEST_METHOD);
 	long long len;
 
 	if (method == NULL || strcmp(method, "POST") != 0) {
 		buf_puts(&req->headers, "Allow: POST\r\n");
 		return ST_ERR_HTTP_METHOD;
 	}
-	if (!is_json_media_type(request_param(req, "CONTENT_TYPE")))
+	if (!is_json_media_type(request_known(req, REQ_CONTENT_TYPE)))
 		return ST_ERR_MEDIA_TYPE;
-	len = content_length(request_param(req, "CONTENT_LENGTH"));
+	len = content_length(request_known(req, REQ_CONTENT_LENGTH));
 	if (len < -1)
 		return ST_ERR_INVALID_REQUEST;
 	req->content_length = len;

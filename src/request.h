@@ -27,8 +27,18 @@ struct request_source {
 	char **(*envp)(void *ctx);
 };
 
-/* The parameters request_init picks out of request_source.envp. */
-#define REQUEST_KNOWN_PARAMS 9
+/*
+ * The CGI parameters the pipeline asks for. request_init picks them out of
+ * request_source.envp in one pass; request_known answers them by index.
+ */
+enum request_known_param {
+	REQ_CONTENT_LENGTH, REQ_CONTENT_TYPE,
+	REQ_FCGI_ROLE,
+	REQ_HTTP_AUTHORIZATION, REQ_HTTP_COOKIE,
+	REQ_REQUEST_METHOD, REQ_REQUEST_URI,
+	REQ_STREAMTOKEN_MODE, REQ_STREAMTOKEN_URI,
+	REQUEST_KNOWN_PARAMS
+};
 
 /* Inline storage: the common request copies its body and response here. */
 #define REQUEST_BODY_INLINE 2048
@@ -71,7 +81,11 @@ struct request {
 void request_init(struct request *req, const struct config *cfg,
     const struct request_source *src);
 void request_free(struct request *req);
+/* A CGI parameter by name, or NULL. */
 const char *request_param(const struct request *req, const char *name);
+/* One of the known parameters, or NULL: no name compared on the way. */
+const char *request_known(const struct request *req,
+    enum request_known_param k);
 
 /* SPEC 2.1 checks on method and headers, in table order; then the body. */
 enum st_err request_check_http(struct request *req);

@@ -45,7 +45,7 @@ fail_http(struct request *req, enum st_err err)
 	if ((err == ST_ERR_NO_CREDENTIALS || err == ST_ERR_BAD_CREDENTIALS) &&
 	    !auth_failure_may_log(req->now))
 		return;
-	log_request(req, request_param(req, "REQUEST_METHOD"), NULL,
+	log_request(req, request_known(req, REQ_REQUEST_METHOD), NULL,
 	    st_err_info(err)->rpc_code);
 }
 
@@ -57,7 +57,7 @@ issue(struct request *req)
 	err = request_check_http(req);
 	if (err != ST_OK)
 		goto fail;
-	err = auth_bearer(req->cfg, request_param(req, "HTTP_AUTHORIZATION"),
+	err = auth_bearer(req->cfg, request_known(req, REQ_HTTP_AUTHORIZATION),
 	    &req->client);
 	if (err != ST_OK)
 		goto fail;
@@ -73,7 +73,7 @@ fail:
 void
 service_handle(struct request *req)
 {
-	const char *role = request_param(req, "FCGI_ROLE");
+	const char *role = request_known(req, REQ_FCGI_ROLE);
 
 	/* SPEC 7: the FastCGI role, or a param only the web server can set. */
 	if (role != NULL && strcmp(role, "AUTHORIZER") == 0)

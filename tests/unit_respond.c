@@ -303,6 +303,17 @@ request_params_from_envp(void)
 	EXPECT(request_param(&req, "CONTENT_LENGTH") == NULL);
 	EXPECT(request_param(&req, "STREAMTOKEN_MODE") == NULL);
 	EXPECT(p.calls == 0);	/* the known names never ask the callback */
+	/* By index, the same answers. */
+	EXPECT_STR(request_known(&req, REQ_CONTENT_TYPE), "application/json");
+	EXPECT_STR(request_known(&req, REQ_HTTP_COOKIE), "c=1");
+	EXPECT_STR(request_known(&req, REQ_REQUEST_METHOD), "POST");
+	EXPECT_STR(request_known(&req, REQ_REQUEST_URI), "");
+	EXPECT_STR(request_known(&req, REQ_FCGI_ROLE), "RESPONDER");
+	EXPECT_STR(request_known(&req, REQ_HTTP_AUTHORIZATION), "Bearer a=b");
+	EXPECT(request_known(&req, REQ_CONTENT_LENGTH) == NULL);
+	EXPECT(request_known(&req, REQ_STREAMTOKEN_MODE) == NULL);
+	EXPECT(request_known(&req, REQ_STREAMTOKEN_URI) == NULL);
+	EXPECT(p.calls == 0);
 	EXPECT_STR(request_param(&req, "QUERY_STRING"), "from-callback");
 	EXPECT(request_param(&req, "CONTENT") == NULL);
 	EXPECT(p.calls == 2);
@@ -314,6 +325,41 @@ request_params_from_envp(void)
 	request_init(&req, NULL, &src);
 	EXPECT(request_param(&req, "CONTENT_TYPE") == NULL);
 	EXPECT(p.calls == 1);
+	EXPECT(request_known(&req, REQ_CONTENT_TYPE) == NULL);
+	EXPECT(p.calls == 2);	/* by its name */
+	request_free(&req);
+}
+
+/* Each index names its parameter: asked without an envp, by that name. */
+static const char *
+echo_name(void *ctx, const char *name)
+{
+	(void)ctx;
+	return name;
+}
+
+static void
+request_known_indexes_name_their_parameters(void)
+{
+	static const char *const names[REQUEST_KNOWN_PARAMS] = {
+		[REQ_CONTENT_LENGTH] = "CONTENT_LENGTH",
+		[REQ_CONTENT_TYPE] = "CONTENT_TYPE",
+		[REQ_FCGI_ROLE] = "FCGI_ROLE",
+		[REQ_HTTP_AUTHORIZATION] = "HTTP_AUTHORIZATION",
+		[REQ_HTTP_COOKIE] = "HTTP_COOKIE",
+		[REQ_REQUEST_METHOD] = "REQUEST_METHOD",
+		[REQ_REQUEST_URI] = "REQUEST_URI",
+		[REQ_STREAMTOKEN_MODE] = "STREAMTOKEN_MODE",
+		[REQ_STREAMTOKEN_URI] = "STREAMTOKEN_URI",
+	};
+	struct request_source src = {echo_name, NULL, NULL, NULL};
+	struct request req;
+	int k;
+
+	request_init(&req, NULL, &src);
+	for (k = 0; k < REQUEST_KNOWN_PARAMS; k++)
+		EXPECT_STR(request_known(&req, (enum request_known_param)k),
+		    names[k]);
 	request_free(&req);
 }
 
@@ -435,6 +481,7 @@ main(void)
 	RUN(respond_write_reports_writer_failure);
 	RUN(respond_big_response_bytes);
 	RUN(request_params_from_envp);
+	RUN(request_known_indexes_name_their_parameters);
 	RUN(buf_storage_moves_to_heap);
 	RUN(respond_rpc_error_carries_param_data);
 	RUN(respond_rpc_error_without_data_for_other_errors);
