@@ -37,11 +37,31 @@ static const unsigned char known_hi[256] = {
 	['S'] = REQ_STREAMTOKEN_URI + 1,
 };
 
+/*
+ * How many leading bytes the names of a group share ("HTTP_", "CONTENT_"
+ * ...): an entry is compared with them once, then with each name's rest.
+ */
+static const unsigned char known_shared[256] = {
+	['C'] = 8, ['F'] = 9, ['H'] = 5, ['R'] = 8, ['S'] = 12,
+};
+
 static void
 known_range(char c, size_t *lo, size_t *hi)
 {
 	*lo = known_lo[(unsigned char)c];
 	*hi = known_hi[(unsigned char)c];
+}
+
+/* Past the first n bytes of e if they are those of name (no NUL among them). */
+static const char *
+skip_prefix(const char *e, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i] != name[i])
+			return NULL;
+	return e + n;
 }
 
 /* The value of a "NAME=value" entry whose name is name, else NULL. */
@@ -59,13 +79,20 @@ entry_value(const char *e, const char *name)
 static void
 pick_known(struct request *req, char **envp)
 {
-	size_t k, lo, hi;
-	const char *v;
+	size_t k, lo, hi, shared;
+	const char *rest, *v;
 
 	for (; *envp != NULL; envp++) {
 		known_range(**envp, &lo, &hi);
+		if (lo == hi)
+			continue;
+		/* A mismatch stops before the entry's NUL: name has none. */
+		shared = known_shared[(unsigned char)**envp];
+		rest = skip_prefix(*envp, known_names[lo], shared);
+		if (rest == NULL)
+			continue;
 		for (k = lo; k < hi; k++)
-			if ((v = entry_value(*envp, known_names[k])) != NULL) {
+			if ((v = entry_value(rest, known_names[k] + shared)) != NULL) {
 				if (req->known[k] == NULL)
 					req->known[k] = v;
 				break;

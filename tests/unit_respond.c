@@ -330,6 +330,53 @@ request_params_from_envp(void)
 	request_free(&req);
 }
 
+/* Every known name found in an envp of one entry; near misses are not. */
+static void
+request_known_finds_each_name_and_no_near_miss(void)
+{
+	static char *const names[] = {
+		"CONTENT_LENGTH", "CONTENT_TYPE", "FCGI_ROLE",
+		"HTTP_AUTHORIZATION", "HTTP_COOKIE", "REQUEST_METHOD",
+		"REQUEST_URI", "STREAMTOKEN_MODE", "STREAMTOKEN_URI",
+	};
+	static char *near[] = {
+		"C", "CONTENT_", "CONTENT_=x", "CONTENT_LENGT=x", "CONTENT_TYPES=x",
+		"F", "FCGI_ROL=x", "FCGI_ROLEX=x", "FCGI_ROLE", "H", "HTTP_",
+		"HTTP_=x", "HTTP_COOKIE2=x", "HTTP_AUTH=x", "R", "REQUEST_",
+		"REQUEST_UR=x", "REMOTE_ADDR=x", "S", "STREAMTOKEN_=x",
+		"STREAMTOKEN_URL=x", "SERVER_NAME=x", "",
+	};
+	char entry[64], *env[2] = {entry, NULL};
+	struct params p = {env, 0};
+	struct request_source src = {params_param, NULL, &p, params_envp};
+	struct request req;
+	int k, i, bad = 0;
+
+	for (k = 0; k < REQUEST_KNOWN_PARAMS; k++) {
+		snprintf(entry, sizeof(entry), "%s=v%d", names[k], k);
+		request_init(&req, NULL, &src);
+		for (i = 0; i < REQUEST_KNOWN_PARAMS; i++) {
+			const char *v = request_known(&req,
+			    (enum request_known_param)i);
+			char want[8];
+
+			snprintf(want, sizeof(want), "v%d", k);
+			if (i == k ? v == NULL || strcmp(v, want) != 0 : v != NULL)
+				bad++;
+		}
+		request_free(&req);
+	}
+	for (k = 0; k < (int)(sizeof(near) / sizeof(near[0])); k++) {
+		env[0] = near[k];
+		request_init(&req, NULL, &src);
+		for (i = 0; i < REQUEST_KNOWN_PARAMS; i++)
+			if (request_known(&req, (enum request_known_param)i) != NULL)
+				bad++;
+		request_free(&req);
+	}
+	EXPECT(bad == 0);
+}
+
 /* Each index names its parameter: asked without an envp, by that name. */
 static const char *
 echo_name(void *ctx, const char *name)
@@ -482,6 +529,7 @@ main(void)
 	RUN(respond_big_response_bytes);
 	RUN(request_params_from_envp);
 	RUN(request_known_indexes_name_their_parameters);
+	RUN(request_known_finds_each_name_and_no_near_miss);
 	RUN(buf_storage_moves_to_heap);
 	RUN(respond_rpc_error_carries_param_data);
 	RUN(respond_rpc_error_without_data_for_other_errors);
