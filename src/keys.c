@@ -121,18 +121,28 @@ key_free_secret(unsigned char *secret, size_t len)
 		OPENSSL_secure_clear_free(secret, KEY_SECRET_MAX + 3);
 }
 
+/* The running state of any of the three SHA-2 functions. */
+union sha_state {
+	SHA256_CTX s256;
+	SHA512_CTX s512;
+};
+
 /* RFC 2104: H(K ^ opad, H(K ^ ipad, text)), with both keyed states precomputed. */
 struct key_hmac_state {
-	union {
-		SHA256_CTX s256;
-		SHA512_CTX s512;
-	} inner, outer;
+	union sha_state inner, outer;
 };
 
 static bool
 is_sha512_family(enum key_alg alg)
 {
 	return alg == ALG_HS384 || alg == ALG_HS512;
+}
+
+/* The bytes of union sha_state the algorithm uses. */
+static size_t
+sha_state_size(enum key_alg alg)
+{
+	return is_sha512_family(alg) ? sizeof(SHA512_CTX) : sizeof(SHA256_CTX);
 }
 
 static void
@@ -219,13 +229,9 @@ static size_t
 prepared_hmac(const struct key *key, const void *data, size_t len,
     unsigned char mac[KEY_MAC_MAX])
 {
-	union {
-		SHA256_CTX s256;
-		SHA512_CTX s512;
-	} work;
+	union sha_state work;
 	/* Only the state the algorithm uses is copied and wiped. */
-	size_t state = is_sha512_family(key->alg) ? sizeof(work.s512) :
-	    sizeof(work.s256);
+	size_t state = sha_state_size(key->alg);
 	unsigned char inner[KEY_MAC_MAX];
 	size_t n;
 

@@ -23,34 +23,22 @@ static const char *const known_names[REQUEST_KNOWN_PARAMS] = {
 };
 
 /*
- * The slots [lo, hi) of known_names starting with a byte, by table: a
- * switch made an indirect jump per CGI parameter, mispredicted often.
+ * The names starting with a byte, by table (a switch made an indirect jump
+ * per CGI parameter, mispredicted often): the slots [lo, hi) of
+ * known_names, and how many leading bytes they share ("HTTP_", "CONTENT_"
+ * ...), which an entry is compared with once, then with each name's rest.
+ * hi == 0: none.
  */
-static const unsigned char known_lo[256] = {
-	['C'] = REQ_CONTENT_LENGTH, ['F'] = REQ_FCGI_ROLE,
-	['H'] = REQ_HTTP_AUTHORIZATION, ['R'] = REQ_REQUEST_METHOD,
-	['S'] = REQ_STREAMTOKEN_MODE,
+struct known_group {
+	unsigned char lo, hi, shared;
 };
-static const unsigned char known_hi[256] = {
-	['C'] = REQ_CONTENT_TYPE + 1, ['F'] = REQ_FCGI_ROLE + 1,
-	['H'] = REQ_HTTP_COOKIE + 1, ['R'] = REQ_REQUEST_URI + 1,
-	['S'] = REQ_STREAMTOKEN_URI + 1,
+static const struct known_group known_groups[256] = {
+	['C'] = {REQ_CONTENT_LENGTH, REQ_CONTENT_TYPE + 1, 8},
+	['F'] = {REQ_FCGI_ROLE, REQ_FCGI_ROLE + 1, 9},
+	['H'] = {REQ_HTTP_AUTHORIZATION, REQ_HTTP_COOKIE + 1, 5},
+	['R'] = {REQ_REQUEST_METHOD, REQ_REQUEST_URI + 1, 8},
+	['S'] = {REQ_STREAMTOKEN_MODE, REQ_STREAMTOKEN_URI + 1, 12},
 };
-
-/*
- * How many leading bytes the names of a group share ("HTTP_", "CONTENT_"
- * ...): an entry is compared with them once, then with each name's rest.
- */
-static const unsigned char known_shared[256] = {
-	['C'] = 8, ['F'] = 9, ['H'] = 5, ['R'] = 8, ['S'] = 12,
-};
-
-static void
-known_range(char c, size_t *lo, size_t *hi)
-{
-	*lo = known_lo[(unsigned char)c];
-	*hi = known_hi[(unsigned char)c];
-}
 
 /* Past the first n bytes of e if they are those of name (no NUL among them). */
 static const char *
@@ -79,20 +67,21 @@ entry_value(const char *e, const char *name)
 static void
 pick_known(struct request *req, char **envp)
 {
-	size_t k, lo, hi, shared;
+	const struct known_group *g;
 	const char *rest, *v;
+	size_t k;
 
 	for (; *envp != NULL; envp++) {
-		known_range(**envp, &lo, &hi);
-		if (lo == hi)
+		g = &known_groups[(unsigned char)**envp];
+		if (g->hi == 0)
 			continue;
 		/* A mismatch stops before the entry's NUL: name has none. */
-		shared = known_shared[(unsigned char)**envp];
-		rest = skip_prefix(*envp, known_names[lo], shared);
+		rest = skip_prefix(*envp, known_names[g->lo], g->shared);
 		if (rest == NULL)
 			continue;
-		for (k = lo; k < hi; k++)
-			if ((v = entry_value(rest, known_names[k] + shared)) != NULL) {
+		for (k = g->lo; k < g->hi; k++)
+			if ((v = entry_value(rest, known_names[k] + g->shared)) !=
+			    NULL) {
 				if (req->known[k] == NULL)
 					req->known[k] = v;
 				break;
@@ -135,11 +124,11 @@ request_free(struct request *req)
 const char *
 request_param(const struct request *req, const char *name)
 {
-	size_t k, lo, hi;
+	const struct known_group *g = &known_groups[(unsigned char)name[0]];
+	size_t k;
 
 	if (req->have_known) {
-		known_range(name[0], &lo, &hi);
-		for (k = lo; k < hi; k++)
+		for (k = g->lo; k < g->hi; k++)
 			if (strcmp(name, known_names[k]) == 0)
 				return req->known[k];
 	}

@@ -347,11 +347,7 @@ decode_json_part(const char *part, size_t len, unsigned char *raw,
 static bool
 valid_jti(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-			return false;
-	return true;
+	return s[strspn(s, b64url_alphabet)] == '\0';
 }
 
 /*
