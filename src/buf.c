@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "text.h"
 
 void
 buf_init(struct buf *b)
@@ -109,11 +110,8 @@ buf_printf(struct buf *b, const char *fmt, ...)
 void
 buf_append_u64(struct buf *b, uint64_t v)
 {
-	char tmp[20], *p = tmp + sizeof(tmp);
+	char tmp[20], *p = text_u64_digits(tmp + sizeof(tmp), v);
 
-	do
-		*--p = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
 	buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 

@@ -93,12 +93,10 @@ line_put_word(struct line *l, const char *src, size_t max)
 static void
 line_put_long(struct line *l, long v)
 {
-	char tmp[24], *end = tmp + sizeof(tmp), *p = end;
+	char tmp[24], *end = tmp + sizeof(tmp), *p;
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
 
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
+	p = text_u64_digits(end, u);
 	if (v < 0)
 		*--p = '-';
 	line_put_n(l, p, (size_t)(end - p));

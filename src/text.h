@@ -53,6 +53,16 @@ text_json_plain_run(const char *s, size_t n)
 	return i;
 }
 
+/* The decimal digits of v, written backwards so they end at end; returns their start. */
+static inline char *
+text_u64_digits(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return end;
+}
+
 /* The value of a hexadecimal digit, or -1. */
 int text_hex_value(unsigned char c);
 
