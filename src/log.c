@@ -194,5 +194,8 @@ log_msg(const char *fmt, ...)
 	va_end(ap);
 	n = strlen(line);
 	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, n);
+	if (line_writer != NULL)
+		line_writer(line, n);
+	else
+		(void)!write(STDERR_FILENO, line, n);
 }

@@ -13,8 +13,8 @@ void log_check(const struct request *req, const char *mode, const char *stream,
     const char *client, const char *reason);
 
 /*
- * Where the per-request lines go instead of stderr (NULL: stderr again).
- * For the in-process benchmark, whose figures are without I/O.
+ * Where the log lines go instead of stderr (NULL: stderr again). For the
+ * in-process benchmark, whose figures are without I/O, and for tests.
  */
 typedef void log_writer_fn(const char *line, size_t len);
 void log_set_writer(log_writer_fn *fn);

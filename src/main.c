@@ -13,10 +13,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-
 #include "cli.h"
 #include "config.h"
+#include "fcgi.h"
 #include "keys.h"
 #include "log.h"
 #include "request.h"
@@ -24,49 +23,37 @@
 #include "service.h"
 
 static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t in_request;
-
-/* SPEC 5: SIGTERM finishes the request in hand, then exits 0. */
-static void
-on_sigterm(int sig)
-{
-	(void)sig;
-	if (!in_request)
-		_exit(0);
-	stop_requested = 1;
-}
+static volatile sig_atomic_t reload_requested;
 
 /*
- * SIGHUP stays blocked while serving and is collected between requests
- * (reload_pending): a handler would interrupt libfcgi, which gives up on
- * EINTR and drops the connection unanswered.
+ * SPEC 5: SIGTERM finishes the request in hand, then exits 0: the handler
+ * only asks, and fcgi_accept looks between requests. SPEC 4: SIGHUP's
+ * reload applies from the next request on.
  */
 static void
-install_signals(sigset_t *hup)
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static void
+install_signals(void)
 {
 	struct sigaction sa;
 
-	sigemptyset(hup);
-	sigaddset(hup, SIGHUP);
-	sigprocmask(SIG_BLOCK, hup, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	/* SIGTERM in the middle of a request: its reads and writes resume. */
+	/* A request's reads and writes resume after a signal. */
 	sa.sa_flags = SA_RESTART;
-	sa.sa_handler = on_sigterm;
+	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-}
-
-/* Consumes a pending SIGHUP (signals do not queue: one call takes all). */
-static bool
-reload_pending(const sigset_t *hup)
-{
-	const struct timespec now = {0, 0};
-
-	return sigtimedwait(hup, NULL, &now) == SIGHUP;
 }
 
 /* SPEC 4: a bad file keeps the old configuration, and says why. */
@@ -89,59 +76,58 @@ reload(struct config **cfg, const char *path)
 /* ---- FastCGI ---- */
 
 static const char *
-fcgi_param(void *ctx, const char *name)
+fcgi_param_cb(void *ctx, const char *name)
 {
-	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
+	return fcgi_param(ctx, name);
 }
 
 static char **
-fcgi_envp(void *ctx)
+fcgi_envp_cb(void *ctx)
 {
-	return ((FCGX_Request *)ctx)->envp;
+	return fcgi_envp(ctx);
 }
 
 static int
-fcgi_read(void *ctx, char *buf, int len)
+fcgi_read_cb(void *ctx, char *buf, int len)
 {
-	return FCGX_GetStr(buf, len, ((FCGX_Request *)ctx)->in);
+	return fcgi_read(ctx, buf, len);
 }
 
 static bool
-fcgi_write(void *ctx, const char *data, size_t len)
+fcgi_write_cb(void *ctx, const char *data, size_t len)
 {
-	return FCGX_PutStr(data, (int)len, ((FCGX_Request *)ctx)->out) == (int)len;
+	return fcgi_write(ctx, data, len);
 }
 
 static int
-serve_fastcgi(struct config **cfg, const char *path, const sigset_t *hup)
+serve_fastcgi(struct config **cfg, const char *path)
 {
-	struct request_source src = {fcgi_param, fcgi_read, NULL, fcgi_envp};
-	FCGX_Request fcgi;
+	struct request_source src = {fcgi_param_cb, fcgi_read_cb, NULL,
+	    fcgi_envp_cb};
+	struct fcgi *fcgi;
 	struct request req;
+	int status;
 
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, 0, 0) != 0) {
-		log_msg("cannot initialise libfcgi");
+	fcgi = fcgi_new(STDIN_FILENO);
+	if (fcgi == NULL) {
+		log_msg("cannot start serving FastCGI");
 		return 1;
 	}
-	src.ctx = &fcgi;
+	src.ctx = fcgi;
 	log_msg("serving FastCGI with %s", path);
-	while (!stop_requested) {
-		if (FCGX_Accept_r(&fcgi) < 0)
-			break;
-		/* SIGTERM from now on waits for this request (on_sigterm). */
-		in_request = 1;
-		/* SPEC 4: a reload applies from the next request on. */
-		if (reload_pending(hup))
+	while ((status = fcgi_accept(fcgi, &stop_requested)) == 1) {
+		if (reload_requested) {
+			reload_requested = 0;
 			reload(cfg, path);
+		}
 		request_init(&req, *cfg, &src);
 		service_handle(&req);
-		respond_write(&req, fcgi_write, &fcgi);
+		respond_write(&req, fcgi_write_cb, fcgi);
 		request_free(&req);
-		FCGX_Finish_r(&fcgi);
-		in_request = 0;
+		fcgi_finish(fcgi);
 	}
-	FCGX_Free(&fcgi, 1);
-	return 0;
+	fcgi_free(fcgi);
+	return status < 0 ? 1 : 0;
 }
 
 /* ---- plain CGI: one request from the environment and stdin ---- */
@@ -258,11 +244,9 @@ serve(const char *opt_path, const char *user)
 		config_free(cfg);
 		return 1;
 	}
-	if (!FCGX_IsCGI()) {
-		sigset_t hup;
-
-		install_signals(&hup);
-		status = serve_fastcgi(&cfg, path, &hup);
+	if (fcgi_is_listener(STDIN_FILENO)) {
+		install_signals();
+		status = serve_fastcgi(&cfg, path);
 	} else if (getenv("REQUEST_METHOD") != NULL) {
 		status = serve_cgi(cfg);
 	} else {

@@ -21,7 +21,7 @@ struct request_source {
 	/*
 	 * Optional (NULL: param answers every name): all the parameters as
 	 * "NAME=value" strings, NULL-terminated, alive until the request ends,
-	 * as libfcgi's FCGX_Request.envp and CGI's environ are. request_init
+	 * as fcgi_envp's and CGI's environ are. request_init
 	 * picks the names the pipeline asks for out of it in one pass.
 	 */
 	char **(*envp)(void *ctx);

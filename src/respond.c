@@ -121,7 +121,7 @@ respond_write(const struct request *req, respond_writer write, void *ctx)
 	}
 	for (i = 0; i < 4; i++)
 		total += p[i].len;
-	/* The common response in one writer call (libfcgi or stdio), not four. */
+	/* The common response in one writer call (FastCGI or stdio), not four. */
 	if (total <= sizeof(msg)) {
 		for (total = 0, i = 0; i < 4; i++) {
 			if (p[i].len > 0)

@@ -6,7 +6,7 @@ from a thread pool through the FastCGI client of e2elib), never millions.
 Where a case needs "other requests are unaffected" while one request is
 stuck (slow or truncated body), it runs TWO program instances that share one
 listening socket, as `spawn-fcgi -F 2` or a web server's shared socket would:
-a libfcgi program serves one request at a time, so only a second process can
+streamtoken serves one request at a time, so only a second process can
 serve the others meanwhile.  The web-server restart case uses lighttpd with
 mod_fastcgi, "max-procs" => 2.
 
@@ -667,10 +667,10 @@ try:
     t.case("sigterm_during_load_inflight_complete_exit_0",
            sigterm_during_load)
     # Once, now and then one request got no bytes at
-    # all: libfcgi's OS_Accept waits (select, never restarted) for the first
+    # all: libfcgi's OS_Accept waited (select, never restarted) for the first
     # bytes after accept(), and a SIGHUP landing there made it close the
-    # connection unanswered. src/main.c now keeps SIGHUP blocked and
-    # collects it between requests.
+    # connection unanswered. src/fcgi.c's reads resume after a signal
+    # (SA_RESTART) and the SIGHUP handler only notes the reload.
     t.case("sighup_every_10ms_during_load_no_failed_request",
            sighup_every_10ms)
     t.case("broken_config_sighup_old_serves_error_logged_once_per_reload",

@@ -1,0 +1,826 @@
+/*
+ * unit_fcgi: the FastCGI layer (src/fcgi.c) against records written by
+ * hand: a socketpair stands for the web server's connection, a listening
+ * unix or TCP socket for fcgi_accept.
+ */
+#include "unit_fixture.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "fcgi.h"
+#include "log.h"
+
+/* The log lines, kept to be looked at: bad input must leave one. */
+static char last_line[1024];
+static int lines;
+
+static void
+keep_line(const char *line, size_t len)
+{
+	if (len >= sizeof(last_line))
+		len = sizeof(last_line) - 1;
+	memcpy(last_line, line, len);
+	last_line[len] = '\0';
+	lines++;
+}
+
+static bool
+logged(const char *words)
+{
+	return lines > 0 && strstr(last_line, words) != NULL;
+}
+
+enum {
+	BEGIN = 1, ABORT = 2, END = 3, PARAMS = 4, STDIN = 5, STDOUT = 6,
+	GET_VALUES = 9, GET_VALUES_RESULT = 10, UNKNOWN_TYPE = 11
+};
+#define RESPONDER 1
+#define AUTHORIZER 2
+#define KEEP 1
+
+/* ---- the web server's side ---- */
+
+struct bytes {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static void
+put(struct bytes *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2 + 64;
+		b->p = realloc(b->p, b->cap);
+		if (b->p == NULL)
+			abort();
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+static void
+record(struct bytes *b, int type, int id, const void *content, size_t len,
+    int pad)
+{
+	unsigned char h[8] = {1, (unsigned char)type, (unsigned char)(id >> 8),
+	    (unsigned char)id, (unsigned char)(len >> 8), (unsigned char)len,
+	    (unsigned char)pad, 0};
+	static const unsigned char zeros[255];
+
+	put(b, h, 8);
+	put(b, content, len);
+	put(b, zeros, (size_t)pad);
+}
+
+static void
+begin(struct bytes *b, int id, int role, int flags)
+{
+	unsigned char c[8] = {0, (unsigned char)role, (unsigned char)flags};
+
+	record(b, BEGIN, id, c, 8, 0);
+}
+
+static void
+length(struct bytes *b, size_t n)
+{
+	unsigned char four[4] = {(unsigned char)(0x80 | n >> 24),
+	    (unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n};
+	unsigned char one = (unsigned char)n;
+
+	if (n < 128)
+		put(b, &one, 1);
+	else
+		put(b, four, 4);
+}
+
+static void
+pair(struct bytes *b, const char *name, const char *value)
+{
+	length(b, strlen(name));
+	length(b, strlen(value));
+	put(b, name, strlen(name));
+	put(b, value, strlen(value));
+}
+
+/* A whole request: one PARAMS record, the body in one STDIN record. */
+static void
+request(struct bytes *b, int id, int role, int flags, const char *body)
+{
+	struct bytes p = {0};
+
+	begin(b, id, role, flags);
+	pair(&p, "REQUEST_METHOD", "POST");
+	pair(&p, "CONTENT_LENGTH", "5");
+	record(b, PARAMS, id, p.p, p.len, 0);
+	record(b, PARAMS, id, NULL, 0, 0);
+	if (body != NULL && *body != '\0')
+		record(b, STDIN, id, body, strlen(body), 0);
+	record(b, STDIN, id, NULL, 0, 0);
+	free(p.p);
+}
+
+static void
+send_all(int fd, const struct bytes *b)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < b->len) {
+		n = write(fd, b->p + off, b->len - off);
+		if (n <= 0)
+			abort();
+		off += (size_t)n;
+	}
+}
+
+/* What the application answered, record by record. */
+struct answer {
+	struct bytes out;		/* STDOUT contents, joined */
+	int stdout_records, empty_stdout, ends;
+	int end_id[4], end_status[4];
+	int other_type;			/* type of the last other record */
+	struct bytes other;		/* its content */
+	size_t max_record;
+	bool eof;
+};
+
+/* Reads until n END_REQUEST records came (or EOF when n is 0). */
+static void
+collect(int fd, struct answer *a, int n)
+{
+	unsigned char h[8];
+	unsigned char c[65536 + 256];
+	size_t len;
+
+	memset(a, 0, sizeof(*a));
+	for (;;) {
+		if (n > 0 && a->ends >= n)
+			return;
+		if (recv(fd, h, 8, MSG_WAITALL) != 8) {
+			a->eof = true;
+			return;
+		}
+		len = (size_t)h[4] << 8 | h[5];
+		if (len + h[6] > 0 &&
+		    recv(fd, c, len + h[6], MSG_WAITALL) != (ssize_t)(len + h[6])) {
+			a->eof = true;
+			return;
+		}
+		if (len > a->max_record)
+			a->max_record = len;
+		if (h[1] == STDOUT && len > 0) {
+			put(&a->out, c, len);
+			a->stdout_records++;
+		} else if (h[1] == STDOUT) {
+			a->empty_stdout++;
+		} else if (h[1] == END && a->ends < 4) {
+			a->end_id[a->ends] = h[2] << 8 | h[3];
+			a->end_status[a->ends++] = c[4];
+		} else {
+			a->other_type = h[1];
+			a->other.len = 0;
+			put(&a->other, c, len);
+		}
+	}
+}
+
+static void
+answer_free(struct answer *a)
+{
+	free(a->out.p);
+	free(a->other.p);
+}
+
+static struct fcgi *
+over_pair(int *client)
+{
+	int sv[2];
+	struct fcgi *f;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		abort();
+	f = fcgi_new(-1);
+	fcgi_adopt(f, sv[0]);
+	*client = sv[1];
+	return f;
+}
+
+/* One case's connection: the bytes it sends, the answer, both ends. */
+struct conn {
+	struct bytes b;
+	struct answer a;
+	struct fcgi *f;
+	int c;
+};
+
+static void
+conn_open(struct conn *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->f = over_pair(&k->c);
+}
+
+static void
+conn_close(struct conn *k)
+{
+	answer_free(&k->a);
+	free(k->b.p);
+	close(k->c);
+	fcgi_free(k->f);
+}
+
+static bool
+body_is(struct fcgi *f, const char *want)
+{
+	char got[256];
+	size_t len = 0;
+	int n;
+
+	while ((n = fcgi_read(f, got + len, (int)(sizeof(got) - 1 - len))) > 0)
+		len += (size_t)n;
+	got[len] = '\0';
+	return n == 0 && strcmp(got, want) == 0;
+}
+
+/* ---- cases ---- */
+
+static void
+responder_params_body_and_answer(void)
+{
+	struct conn k;
+	struct bytes p = {0};
+	char long_value[301], long_name[141];
+	size_t split, i;
+	char **e;
+
+	memset(long_value, 'v', 300);
+	long_value[300] = '\0';
+	memset(long_name, 'N', 140);
+	long_name[140] = '\0';
+	conn_open(&k);
+	begin(&k.b, 1, RESPONDER, 0);
+	pair(&p, "CONTENT_LENGTH", "5");
+	pair(&p, "HTTP_X_LONG", long_value);
+	pair(&p, long_name, "x");
+	pair(&p, "EMPTY", "");
+	/* A name "NAME=value" cannot carry: dropped, never read as BAD. */
+	pair(&p, "BAD=NAME", "forged");
+	/* A pair cut in two by the record boundary, and padding. */
+	split = 20;
+	record(&k.b, PARAMS, 1, p.p, split, 3);
+	record(&k.b, PARAMS, 1, p.p + split, p.len - split, 0);
+	record(&k.b, PARAMS, 1, NULL, 0, 0);
+	record(&k.b, STDIN, 1, "hel", 3, 5);
+	record(&k.b, STDIN, 1, "lo", 2, 0);
+	record(&k.b, STDIN, 1, NULL, 0, 0);
+	send_all(k.c, &k.b);
+	EXPECT(fcgi_next(k.f) == 1);
+	EXPECT_STR(fcgi_param(k.f, "CONTENT_LENGTH"), "5");
+	EXPECT_STR(fcgi_param(k.f, "HTTP_X_LONG"), long_value);
+	EXPECT_STR(fcgi_param(k.f, long_name), "x");
+	EXPECT_STR(fcgi_param(k.f, "EMPTY"), "");
+	EXPECT_STR(fcgi_param(k.f, "FCGI_ROLE"), "RESPONDER");
+	EXPECT(fcgi_param(k.f, "CONTENT") == NULL);
+	EXPECT(fcgi_param(k.f, "MISSING") == NULL);
+	EXPECT(fcgi_param(k.f, "BAD") == NULL);
+	for (i = 0, e = fcgi_envp(k.f); *e != NULL; e++)
+		i++;
+	EXPECT(i == 5);
+	EXPECT(body_is(k.f, "hello"));
+	EXPECT(fcgi_write(k.f, "Status: 200 OK\r\n\r\n", 18));
+	EXPECT(fcgi_write(k.f, "ok", 2));
+	EXPECT(fcgi_finish(k.f));
+	collect(k.c, &k.a, 0);
+	EXPECT(k.a.out.len == 20 && memcmp(k.a.out.p, "Status: 200 OK\r\n\r\nok", 20) == 0);
+	EXPECT(k.a.stdout_records == 1 && k.a.empty_stdout == 1);
+	EXPECT(k.a.ends == 1 && k.a.end_id[0] == 1 && k.a.end_status[0] == 0);
+	EXPECT(k.a.eof);			/* no keep_conn: closed */
+	EXPECT(fcgi_next(k.f) == 0);
+	free(p.p);
+	conn_close(&k);
+}
+
+static void
+authorizer_role_and_its_empty_stdin(void)
+{
+	struct conn k;
+
+	conn_open(&k);
+	request(&k.b, 7, AUTHORIZER, 0, NULL);
+	send_all(k.c, &k.b);
+	EXPECT(fcgi_next(k.f) == 1);
+	EXPECT_STR(fcgi_param(k.f, "FCGI_ROLE"), "AUTHORIZER");
+	EXPECT(fcgi_write(k.f, "Status: 200 OK\r\n\r\n", 18));
+	EXPECT(fcgi_finish(k.f));
+	collect(k.c, &k.a, 0);
+	EXPECT(k.a.ends == 1 && k.a.end_id[0] == 7 && k.a.eof);
+	conn_close(&k);
+}
+
+static void
+keep_conn_two_requests_unread_body_skipped(void)
+{
+	struct conn k;
+
+	conn_open(&k);
+	request(&k.b, 1, RESPONDER, KEEP, "first");
+	request(&k.b, 1, RESPONDER, KEEP, "again");
+	send_all(k.c, &k.b);
+	/* The first body is never read: it must not leak into the second. */
+	EXPECT(fcgi_next(k.f) == 1);
+	EXPECT(fcgi_write(k.f, "Status: 401\r\n\r\n", 15));
+	EXPECT(fcgi_finish(k.f));
+	EXPECT(fcgi_next(k.f) == 1);
+	EXPECT(body_is(k.f, "again"));
+	EXPECT(fcgi_write(k.f, "Status: 200\r\n\r\n", 15));
+	EXPECT(fcgi_finish(k.f));
+	collect(k.c, &k.a, 2);
+	EXPECT(k.a.ends == 2 && !k.a.eof);
+	EXPECT(k.a.out.len == 30);
+	answer_free(&k.a);
+	/* The web server closes the kept connection: no fault, no line. */
+	close(k.c);
+	lines = 0;
+	EXPECT(fcgi_next(k.f) == 0);
+	EXPECT(lines == 0);
+	free(k.b.p);
+	fcgi_free(k.f);
+}
+
+static void
+get_values_answered_then_request(void)
+{
+	struct conn k;
+	struct bytes q = {0};
+
+	conn_open(&k);
+	pair(&q, "FCGI_MPXS_CONNS", "");
+	pair(&q, "FCGI_NO_SUCH", "");
+	pair(&q, "FCGI_MAX_REQS", "");
+	record(&k.b, GET_VALUES, 0, q.p, q.len, 0);
+	request(&k.b, 1, RESPONDER, 0, "hello");
+	send_all(k.c, &k.b);
+	EXPECT(fcgi_next(k.f) == 1);
+	EXPECT(body_is(k.f, "hello"));
+	EXPECT(fcgi_finish(k.f));
+	collect(k.c, &k.a, 0);
+	EXPECT(k.a.other_type == GET_VALUES_RESULT);
+	EXPECT(k.a.other.len == 2 + 15 + 1 + 2 + 13 + 1);
+	EXPECT(k.a.other.len > 18 && memcmp(k.a.other.p + 2, "FCGI_MPXS_CONNS0", 16) == 0);
+	EXPECT(k.a.ends == 1);
+	free(q.p);
+	conn_close(&k);
+}
+
+static void
+unknown_management_type_answered(void)
+{
+	struct conn k;
+
+	conn_open(&k);
+	record(&k.b, 42, 0, "x", 1, 0);
+	send_all(k.c, &k.b);
+	shutdown(k.c, SHUT_WR);
+	EXPECT(fcgi_next(k.f) == 0);
+	collect(k.c, &k.a, 0);
+	EXPECT(k.a.other_type == UNKNOWN_TYPE && k.a.other.len == 8 &&
+	    k.a.other.p[0] == 42);
+	conn_close(&k);
+}
+
+static void
+filter_role_refused_unknown_role(void)
+{
+	struct conn k;
+
+	conn_open(&k);
+	request(&k.b, 3, 3, 0, "x");
+	send_all(k.c, &k.b);
+	EXPECT(fcgi_next(k.f) == 0);
+	EXPECT(logged("role 3 is not served"));
+	collect(k.c, &k.a, 0);
+	EXPECT(k.a.ends == 1 && k.a.end_id[0] == 3 && k.a.end_status[0] == 3);
+	EXPECT(k.a.out.len == 0);
+	conn_close(&k);
+}
+
+static void
+second_request_on_connection_cant_mpx(void)
+{
+	struct conn k;
+	struct bytes p = {0};
+
+	conn_open(&k);
+	begin(&k.b, 1, RESPONDER, 0);
+	pair(&p, "CONTENT_LENGTH", "0");
+	record(&k.b, PARAMS, 1, p.p, p.len, 0);
+	begin(&k.b, 2, RESPONDER, 0);
+	record(&k.b, PARAMS, 2, p.p, p.len, 0);
+	record(&k.b, PARAMS, 1, NULL, 0, 0);
+	record(&k.b, STDIN, 1, NULL, 0, 0);
+	send_all(k.c, &k.b);
+	EXPECT(fcgi_next(k.f) == 1);
+	EXPECT_STR(fcgi_param(k.f, "CONTENT_LENGTH"), "0");
+	EXPECT(body_is(k.f, ""));
+	EXPECT(fcgi_finish(k.f));
+	collect(k.c, &k.a, 0);
+	EXPECT(k.a.ends == 2);
+	EXPECT(k.a.end_id[0] == 2 && k.a.end_status[0] == 1);
+	EXPECT(k.a.end_id[1] == 1 && k.a.end_status[1] == 0);
+	free(p.p);
+	conn_close(&k);
+}
+
+static void
+abort_during_body_fails_the_read(void)
+{
+	struct conn k;
+	struct bytes p = {0};
+	char buf[16];
+
+	conn_open(&k);
+	begin(&k.b, 1, RESPONDER, 0);
+	pair(&p, "CONTENT_LENGTH", "5");
+	record(&k.b, PARAMS, 1, p.p, p.len, 0);
+	record(&k.b, PARAMS, 1, NULL, 0, 0);
+	record(&k.b, STDIN, 1, "he", 2, 0);
+	record(&k.b, ABORT, 1, NULL, 0, 0);
+	send_all(k.c, &k.b);
+	EXPECT(fcgi_next(k.f) == 1);
+	EXPECT(fcgi_read(k.f, buf, sizeof(buf)) == 2);
+	EXPECT(fcgi_read(k.f, buf, sizeof(buf)) == -1);
+	EXPECT(fcgi_finish(k.f));
+	collect(k.c, &k.a, 0);
+	EXPECT(k.a.ends == 1 && k.a.end_id[0] == 1);
+	free(p.p);
+	conn_close(&k);
+}
+
+static void
+abort_before_params_end_answered(void)
+{
+	struct conn k;
+
+	conn_open(&k);
+	begin(&k.b, 5, RESPONDER, 0);
+	record(&k.b, PARAMS, 5, "\1\1AB", 4, 0);
+	record(&k.b, ABORT, 5, NULL, 0, 0);
+	send_all(k.c, &k.b);
+	EXPECT(fcgi_next(k.f) == 0);
+	collect(k.c, &k.a, 0);
+	EXPECT(k.a.ends == 1 && k.a.end_id[0] == 5 && k.a.end_status[0] == 0);
+	conn_close(&k);
+}
+
+/* Each of these streams ends the connection without a request. */
+static void
+broken_streams_close_the_connection(void)
+{
+	static const struct {
+		const char *what;
+		const char *bytes;
+		size_t len;
+	} rows[] = {
+		{"half a header", "\1\1\0", 3},
+		{"version 2", "\2\1\0\1\0\10\0\0\0\1\0\0\0\0\0\0", 16},
+		{"content cut short", "\1\1\0\1\0\10\0\0\0\1", 10},
+		{"short BEGIN_REQUEST", "\1\1\0\1\0\2\0\0\0\1", 10},
+		{"pair longer than the params",
+		    "\1\1\0\1\0\10\0\0\0\1\0\0\0\0\0\0"
+		    "\1\4\0\1\0\4\0\0\3\1AB\1\4\0\1\0\0\0\0", 36},
+		{"four-byte length cut",
+		    "\1\1\0\1\0\10\0\0\0\1\0\0\0\0\0\0"
+		    "\1\4\0\1\0\2\0\0\x80\0\1\4\0\1\0\0\0\0", 34},
+		{"stdin before the params end",
+		    "\1\1\0\1\0\10\0\0\0\1\0\0\0\0\0\0"
+		    "\1\5\0\1\0\0\0\0", 24},
+		{"eof in the params",
+		    "\1\1\0\1\0\10\0\0\0\1\0\0\0\0\0\0"
+		    "\1\4\0\1\0\4\0\0\1\1AB", 28},
+	};
+	size_t i;
+	struct fcgi *f;
+	int c;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		lines = 0;
+		f = over_pair(&c);
+		if (write(c, rows[i].bytes, rows[i].len) != (ssize_t)rows[i].len)
+			abort();
+		shutdown(c, SHUT_WR);
+		if (fcgi_next(f) != 0 || !logged("FastCGI: "))
+			printf("#   row %zu (%s): a request, or no log line\n", i,
+			    rows[i].what), tap_failed_here++;
+		close(c);
+		fcgi_free(f);
+	}
+}
+
+static void
+eof_in_the_body_fails_the_read(void)
+{
+	struct bytes b = {0}, p = {0};
+	char buf[16];
+	struct fcgi *f;
+	int c;
+
+	f = over_pair(&c);
+	begin(&b, 1, RESPONDER, 0);
+	pair(&p, "CONTENT_LENGTH", "5");
+	record(&b, PARAMS, 1, p.p, p.len, 0);
+	record(&b, PARAMS, 1, NULL, 0, 0);
+	record(&b, STDIN, 1, "hel", 3, 0);
+	send_all(c, &b);
+	shutdown(c, SHUT_WR);
+	EXPECT(fcgi_next(f) == 1);
+	EXPECT(fcgi_read(f, buf, sizeof(buf)) == 3);
+	EXPECT(fcgi_read(f, buf, sizeof(buf)) == -1);
+	fcgi_finish(f);
+	free(b.p);
+	free(p.p);
+	close(c);
+	fcgi_free(f);
+}
+
+/* The web server's side in a thread, for streams larger than a socket buffer. */
+struct peer {
+	int fd;
+	struct bytes send;
+	struct answer got;
+};
+
+static void *
+peer_run(void *arg)
+{
+	struct peer *p = arg;
+
+	send_all(p->fd, &p->send);
+	collect(p->fd, &p->got, 0);
+	return NULL;
+}
+
+static void
+peer_close(struct peer *p, struct fcgi *f)
+{
+	answer_free(&p->got);
+	free(p->send.p);
+	close(p->fd);
+	fcgi_free(f);
+}
+
+static void
+params_over_a_megabyte_refused(void)
+{
+	static char chunk[65535];
+	struct peer p = {0};
+	pthread_t t;
+	struct fcgi *f;
+	int i;
+
+	f = over_pair(&p.fd);
+	memset(chunk, 'x', sizeof(chunk));
+	begin(&p.send, 1, RESPONDER, 0);
+	for (i = 0; i < 17; i++)
+		record(&p.send, PARAMS, 1, chunk, sizeof(chunk), 0);
+	record(&p.send, PARAMS, 1, NULL, 0, 0);
+	pthread_create(&t, NULL, peer_run, &p);
+	EXPECT(fcgi_next(f) == 0);
+	EXPECT(logged("parameters over 1048576 bytes"));
+	/* Closed: the web server's writes fail, its reads see the end. */
+	pthread_join(t, NULL);
+	EXPECT(p.got.eof && p.got.ends == 0);
+	peer_close(&p, f);
+}
+
+static void
+large_answer_in_several_records(void)
+{
+	static char big[150000];
+	struct peer p = {0};
+	pthread_t t;
+	struct fcgi *f;
+	size_t i;
+
+	f = over_pair(&p.fd);
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	request(&p.send, 1, RESPONDER, 0, "hello");
+	pthread_create(&t, NULL, peer_run, &p);
+	EXPECT(fcgi_next(f) == 1);
+	EXPECT(fcgi_write(f, big, 1000));
+	EXPECT(fcgi_write(f, big + 1000, sizeof(big) - 1000));
+	EXPECT(fcgi_finish(f));
+	pthread_join(t, NULL);
+	EXPECT(p.got.out.len == sizeof(big) &&
+	    memcmp(p.got.out.p, big, sizeof(big)) == 0);
+	EXPECT(p.got.max_record <= 65535 && p.got.stdout_records == 3);
+	EXPECT(p.got.ends == 1);
+	peer_close(&p, f);
+}
+
+static void
+write_to_a_gone_web_server_fails(void)
+{
+	static char big[300000];
+	struct bytes b = {0};
+	struct fcgi *f;
+	int c;
+
+	f = over_pair(&c);
+	request(&b, 1, RESPONDER, 0, "hello");
+	send_all(c, &b);
+	EXPECT(fcgi_next(f) == 1);
+	close(c);			/* no SIGPIPE: an error */
+	fcgi_write(f, big, sizeof(big));
+	EXPECT(!fcgi_finish(f));
+	free(b.p);
+	fcgi_free(f);
+}
+
+/* ---- fcgi_accept ---- */
+
+static volatile sig_atomic_t stop;
+static struct fixture fx;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int
+unix_listener(struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", fx_path(&fx, "fcgi.sock"));
+	unlink(sa->sun_path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)sa, sizeof(*sa)) != 0 ||
+	    listen(fd, 8) != 0)
+		abort();
+	return fd;
+}
+
+static void
+is_listener_only_for_listening_sockets(void)
+{
+	struct sockaddr_un sa;
+	int l = unix_listener(&sa), sv[2], pfd[2], null = open("/dev/null", O_RDONLY);
+
+	EXPECT(fcgi_is_listener(l));
+	EXPECT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	EXPECT(!fcgi_is_listener(sv[0]));
+	EXPECT(pipe(pfd) == 0);
+	EXPECT(!fcgi_is_listener(pfd[0]));
+	EXPECT(!fcgi_is_listener(null));
+	close(l);
+	close(sv[0]);
+	close(sv[1]);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(null);
+}
+
+static void
+accept_serves_then_stops(void)
+{
+	struct sockaddr_un sa;
+	struct conn k = {0};
+	int l = unix_listener(&sa);
+
+	stop = 0;
+	k.f = fcgi_new(l);
+	k.c = socket(AF_UNIX, SOCK_STREAM, 0);
+	EXPECT(k.f != NULL);
+	EXPECT(connect(k.c, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	request(&k.b, 1, RESPONDER, 0, "hello");
+	send_all(k.c, &k.b);
+	EXPECT(fcgi_accept(k.f, &stop) == 1);
+	EXPECT(body_is(k.f, "hello"));
+	EXPECT(fcgi_finish(k.f));
+	collect(k.c, &k.a, 0);
+	EXPECT(k.a.ends == 1 && k.a.eof);
+	stop = 1;
+	EXPECT(fcgi_accept(k.f, &stop) == 0);
+	conn_close(&k);
+	close(l);
+}
+
+/* SIGTERM while fcgi_accept waits for a connection: it returns 0, at once. */
+static void
+sigterm_while_waiting_stops(void)
+{
+	struct sockaddr_un sa;
+	struct sigaction act, old;
+	struct fcgi *f;
+	int l = unix_listener(&sa);
+	pid_t parent = getpid(), child;
+
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = on_stop;
+	act.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &act, &old);
+	stop = 0;
+	f = fcgi_new(l);
+	child = fork();
+	if (child == 0) {
+		usleep(100000);
+		kill(parent, SIGTERM);
+		_exit(0);
+	}
+	EXPECT(fcgi_accept(f, &stop) == 0);
+	EXPECT(stop == 1);
+	waitpid(child, NULL, 0);
+	sigaction(SIGTERM, &old, NULL);
+	fcgi_free(f);
+	close(l);
+}
+
+/* libfcgi's FCGI_WEB_SERVER_ADDRS: other TCP peers are closed unanswered. */
+static void
+web_server_addrs_filter_tcp_peers(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	struct itimerval t = {.it_value = {0, 200000}};
+	struct sigaction act, old;
+	struct bytes b = {0};
+	struct answer a;
+	struct fcgi *f;
+	int l = socket(AF_INET, SOCK_STREAM, 0), c, pass;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(l, 8) != 0 || getsockname(l, (struct sockaddr *)&sa, &len) != 0)
+		abort();
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = on_stop;
+	sigaction(SIGALRM, &act, &old);
+	request(&b, 1, RESPONDER, 0, "hello");
+	for (pass = 0; pass < 2; pass++) {
+		setenv("FCGI_WEB_SERVER_ADDRS", pass == 0 ? "10.9.8.7,bogus" :
+		    "10.9.8.7,127.0.0.1", 1);
+		f = fcgi_new(l);
+		c = socket(AF_INET, SOCK_STREAM, 0);
+		EXPECT(connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+		send_all(c, &b);
+		stop = 0;
+		/* Refused, it waits for the next connection: a timer ends the wait. */
+		setitimer(ITIMER_REAL, &t, NULL);
+		lines = 0;
+		EXPECT(fcgi_accept(f, &stop) == pass);
+		EXPECT(pass == 1 || logged("127.0.0.1 refused"));
+		if (pass == 1)
+			EXPECT(fcgi_finish(f));
+		collect(c, &a, 0);
+		EXPECT(a.eof && a.ends == pass);
+		answer_free(&a);
+		close(c);
+		fcgi_free(f);
+		setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);
+	}
+	unsetenv("FCGI_WEB_SERVER_ADDRS");
+	sigaction(SIGALRM, &old, NULL);
+	free(b.p);
+	close(l);
+}
+
+int
+main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (!fx_init(&fx, "fcgi"))
+		return 1;
+	log_set_writer(keep_line);
+	RUN(responder_params_body_and_answer);
+	RUN(authorizer_role_and_its_empty_stdin);
+	RUN(keep_conn_two_requests_unread_body_skipped);
+	RUN(get_values_answered_then_request);
+	RUN(unknown_management_type_answered);
+	RUN(filter_role_refused_unknown_role);
+	RUN(second_request_on_connection_cant_mpx);
+	RUN(abort_during_body_fails_the_read);
+	RUN(abort_before_params_end_answered);
+	RUN(broken_streams_close_the_connection);
+	RUN(eof_in_the_body_fails_the_read);
+	RUN(params_over_a_megabyte_refused);
+	RUN(large_answer_in_several_records);
+	RUN(write_to_a_gone_web_server_fails);
+	RUN(is_listener_only_for_listening_sockets);
+	RUN(accept_serves_then_stops);
+	RUN(sigterm_while_waiting_stops);
+	RUN(web_server_addrs_filter_tcp_peers);
+	fx_cleanup(&fx);
+	return tap_done();
+}
