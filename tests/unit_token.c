@@ -1107,6 +1107,16 @@ static const struct claims_row claims_rows[] = {
 	{"token_verify_refuses_jti_with_space",
 	    "{\"sub\":\"cam-1\",\"iat\":1700000000,\"jti\":\"a b\","
 	    "\"live\":true,\"dvr\":false,\"copy\":false}"},
+	/* base64 is not base64url: '+', '/' and '=' are refused, at any place. */
+	{"token_verify_refuses_jti_with_plus",
+	    "{\"sub\":\"cam-1\",\"iat\":1700000000,\"jti\":\"+Ab-_9\","
+	    "\"live\":true,\"dvr\":false,\"copy\":false}"},
+	{"token_verify_refuses_jti_with_slash",
+	    "{\"sub\":\"cam-1\",\"iat\":1700000000,\"jti\":\"Ab/-_9\","
+	    "\"live\":true,\"dvr\":false,\"copy\":false}"},
+	{"token_verify_refuses_jti_with_padding",
+	    "{\"sub\":\"cam-1\",\"iat\":1700000000,\"jti\":\"Ab-_9w=\","
+	    "\"live\":true,\"dvr\":false,\"copy\":false}"},
 	{"token_verify_refuses_non_json_payload", "sub=cam-1"},
 	{"token_verify_refuses_array_payload", "[\"cam-1\"]"},
 };
