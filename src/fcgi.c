@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fcgi.h"
@@ -46,7 +47,8 @@ enum { REQUEST_COMPLETE = 0, CANT_MPX_CONN = 1, UNKNOWN_ROLE = 3 };
 #define PARAMS_MAX ((size_t)1 << 20)
 /* Unread body discarded to keep a connection, at most. */
 #define DRAIN_MAX ((size_t)16 << 20)
-#define WEB_SERVER_ADDRS_MAX 16
+/* Silence that ends the wait for a web server to close after our answer. */
+#define CLOSE_WAIT_MS 1000
 
 struct record {
 	unsigned type, id;
@@ -76,8 +78,8 @@ struct fcgi {
 	char **envp;
 	size_t envp_cap;
 
-	/* FCGI_WEB_SERVER_ADDRS: IPv4 peers allowed on a TCP socket (none: any). */
-	struct in_addr allowed[WEB_SERVER_ADDRS_MAX];
+	/* FCGI_WEB_SERVER_ADDRS: peers allowed on a TCP socket, IPv4 as mapped. */
+	struct in6_addr *allowed;
 	size_t n_allowed;
 	bool addrs_set;
 
@@ -99,30 +101,68 @@ fcgi_is_listener(int fd)
 	    errno == ENOTCONN;
 }
 
-/* "127.0.0.1,10.0.0.2": libfcgi's format. A bad list allows nobody. */
+/* An IPv4 address as IPv6 sees it (::ffff:a.b.c.d): one form to compare. */
 static void
+map_v4(struct in6_addr *a, const struct in_addr *v4)
+{
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[10] = a->s6_addr[11] = 0xff;
+	memcpy(&a->s6_addr[12], v4, 4);
+}
+
+/* One address of the list, blanks around it ignored; false when it is none. */
+static bool
+parse_web_server_addr(const char *s, size_t len, struct in6_addr *a)
+{
+	struct in_addr v4;
+	char item[64];
+
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len >= sizeof(item))
+		return false;
+	memcpy(item, s, len);
+	item[len] = '\0';
+	if (inet_pton(AF_INET, item, &v4) == 1) {
+		map_v4(a, &v4);
+		return true;
+	}
+	if (inet_pton(AF_INET6, item, a) == 1)
+		return true;
+	log_msg("FCGI_WEB_SERVER_ADDRS: %s is not an IP address", item);
+	return false;
+}
+
+/*
+ * "127.0.0.1,10.0.0.2": libfcgi's format, any number of addresses, IPv6
+ * ones too. Unset or empty allows any peer, as in libfcgi; a list without
+ * one good address allows nobody. False without memory.
+ */
+static bool
 read_web_server_addrs(struct fcgi *f)
 {
-	const char *list = getenv("FCGI_WEB_SERVER_ADDRS");
-	char item[64];
-	size_t n;
+	const char *list = getenv("FCGI_WEB_SERVER_ADDRS"), *s;
+	size_t n, max = 1;
 
-	if (list == NULL)
-		return;
+	if (list == NULL || *list == '\0')
+		return true;
+	for (s = list; *s != '\0'; s++)
+		max += *s == ',';
+	f->allowed = calloc(max, sizeof(*f->allowed));
+	if (f->allowed == NULL)
+		return false;
 	f->addrs_set = true;
-	while (*list != '\0' && f->n_allowed < WEB_SERVER_ADDRS_MAX) {
+	while (*list != '\0') {
 		n = strcspn(list, ",");
-		if (n > 0 && n < sizeof(item)) {
-			memcpy(item, list, n);
-			item[n] = '\0';
-			if (inet_pton(AF_INET, item, &f->allowed[f->n_allowed]) == 1)
-				f->n_allowed++;
-			else
-				log_msg("FCGI_WEB_SERVER_ADDRS: %s is not an IPv4 address",
-				    item);
-		}
+		if (parse_web_server_addr(list, n, &f->allowed[f->n_allowed]))
+			f->n_allowed++;
 		list += n + (list[n] == ',');
 	}
+	return true;
 }
 
 struct fcgi *
@@ -134,7 +174,8 @@ fcgi_new(int lfd)
 		return NULL;
 	f->lfd = lfd;
 	f->fd = -1;
-	read_web_server_addrs(f);
+	if (!read_web_server_addrs(f))
+		goto fail;
 	/*
 	 * A non-blocking listener: accept never sleeps, so a signal can only
 	 * find us in ppoll (see wait_readable) or in a request.
@@ -142,10 +183,13 @@ fcgi_new(int lfd)
 	if (lfd >= 0 && fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) != 0) {
 		log_msg("FastCGI: cannot make the listening socket non-blocking: %s",
 		    strerror(errno));
-		free(f);
-		return NULL;
+		goto fail;
 	}
 	return f;
+fail:
+	free(f->allowed);
+	free(f);
+	return NULL;
 }
 
 static void
@@ -168,6 +212,7 @@ fcgi_free(struct fcgi *f)
 	free(f->params);
 	free(f->env);
 	free(f->envp);
+	free(f->allowed);
 	free(f);
 }
 
@@ -285,6 +330,13 @@ broken:
 	return false;
 }
 
+/* Puts the record read last back, for the next read_record to return again. */
+static void
+unread_record(struct fcgi *f, const struct record *rec)
+{
+	f->in_start = (size_t)(rec->content - f->in) - HEADER_LEN;
+}
+
 /* ---- name-value pairs ---- */
 
 /* One length of a name-value pair: one byte, or four with the top bit set. */
@@ -335,14 +387,17 @@ answer_get_values(struct fcgi *f, const struct record *rec)
 	unsigned char out[HEADER_LEN + (size_t)3 * 32];
 	const unsigned char *p = rec->content, *end = p + rec->len, *name, *value;
 	size_t nlen, vlen, len = HEADER_LEN, i, vl;
+	unsigned answered = 0;
 
 	while (next_pair(&p, end, &name, &nlen, &value, &vlen)) {
 		for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 			vl = strlen(vars[i].value);
-			if (nlen != strlen(vars[i].name) ||
+			/* Each once, asked twice or not: out holds all three. */
+			if ((answered & 1u << i) != 0 || nlen != strlen(vars[i].name) ||
 			    memcmp(name, vars[i].name, nlen) != 0 ||
 			    len + 2 + nlen + vl > sizeof(out))
 				continue;
+			answered |= 1u << i;
 			out[len++] = (unsigned char)nlen;
 			out[len++] = (unsigned char)vl;
 			memcpy(out + len, name, nlen);
@@ -544,25 +599,30 @@ read_params(struct fcgi *f)
 }
 
 /*
- * Waits until fd is readable or a signal came. SIGTERM and SIGINT are
- * blocked while *stop is looked at, and ppoll lets them in atomically: one
- * landing in between cannot be missed.
+ * Waits until fd is readable: true, or false once *stop is set. SIGTERM
+ * and SIGINT are blocked while *stop is looked at, and ppoll lets them in
+ * atomically: one landing in between cannot be missed. Other signals
+ * (SIGHUP) only make it look again: a read that blocks after one would not
+ * see SIGTERM until the web server sends something.
  */
-static void
+static bool
 wait_readable(int fd, const volatile sig_atomic_t *stop)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	sigset_t block, old;
+	sigset_t block, old, during;
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	sigdelset(&old, SIGTERM);
-	sigdelset(&old, SIGINT);
-	if (!*stop)
-		(void)ppoll(&p, 1, NULL, &old);
+	/* Let in even when blocked on entry (a mask inherited through exec). */
+	during = old;
+	sigdelset(&during, SIGTERM);
+	sigdelset(&during, SIGINT);
+	while (!*stop && ppoll(&p, 1, NULL, &during) < 0 && errno == EINTR)
+		;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	return !*stop;
 }
 
 void
@@ -580,11 +640,9 @@ fcgi_next(struct fcgi *f)
 	while (f->fd >= 0 && !f->broken) {
 		f->id = 0;
 		/* Idle on a kept connection: SIGTERM must not wait for the next request. */
-		if (f->kept && f->stop != NULL && f->in_end == f->in_start) {
-			wait_readable(f->fd, f->stop);
-			if (*f->stop)
-				break;
-		}
+		if (f->kept && f->stop != NULL && f->in_end == f->in_start &&
+		    !wait_readable(f->fd, f->stop))
+			break;
 		if (!read_record(f, &rec))
 			break;
 		if (rec.type != BEGIN_REQUEST || rec.id == 0) {
@@ -599,11 +657,16 @@ fcgi_next(struct fcgi *f)
 	return 0;
 }
 
-/* FCGI_WEB_SERVER_ADDRS, for a TCP peer (a unix socket's mode decides there). */
+/*
+ * FCGI_WEB_SERVER_ADDRS, for a TCP peer (a unix socket's mode decides
+ * there). An IPv4 peer of a dual-stack listener arrives as ::ffff:a.b.c.d
+ * and is compared as the IPv4 address it is. Unlike libfcgi, which let
+ * every IPv6 peer through, an IPv6 peer must be listed too.
+ */
 static bool
 peer_allowed(const struct fcgi *f, int fd, const struct sockaddr_storage *sa)
 {
-	const struct in_addr *a;
+	struct in6_addr a;
 	char text[INET6_ADDRSTRLEN] = "?";
 	size_t i;
 
@@ -612,27 +675,34 @@ peer_allowed(const struct fcgi *f, int fd, const struct sockaddr_storage *sa)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	if (!f->addrs_set)
 		return true;
-	if (sa->ss_family == AF_INET) {
-		a = &((const struct sockaddr_in *)sa)->sin_addr;
-		for (i = 0; i < f->n_allowed; i++)
-			if (a->s_addr == f->allowed[i].s_addr)
-				return true;
-		inet_ntop(AF_INET, a, text, sizeof(text));
-	} else {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    text, sizeof(text));
-	}
+	if (sa->ss_family == AF_INET)
+		map_v4(&a, &((const struct sockaddr_in *)sa)->sin_addr);
+	else
+		a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	for (i = 0; i < f->n_allowed; i++)
+		if (memcmp(&a, &f->allowed[i], sizeof(a)) == 0)
+			return true;
+	if (IN6_IS_ADDR_V4MAPPED(&a))
+		inet_ntop(AF_INET, &a.s6_addr[12], text, sizeof(text));
+	else
+		inet_ntop(AF_INET6, &a, text, sizeof(text));
 	log_msg("FastCGI: connection from %s refused (FCGI_WEB_SERVER_ADDRS)",
 	    text);
 	return false;
 }
 
-/* Errors of accept(2) that concern one connection, not the socket. */
+/*
+ * Errors of accept(2) that concern one connection, not the socket: Linux
+ * passes a new connection's pending network error on (accept(2), as libfcgi
+ * and Apache retry them); EPERM is a firewall's refusal.
+ */
 static bool
 accept_error_passes(int err)
 {
 	return err == EINTR || err == ECONNABORTED || err == EPROTO ||
-	    err == EPERM;
+	    err == EPERM || err == ECONNRESET || err == ETIMEDOUT ||
+	    err == ENETDOWN || err == ENETUNREACH || err == EHOSTDOWN ||
+	    err == EHOSTUNREACH || err == ENONET || err == ENOPROTOOPT;
 }
 
 static bool
@@ -662,12 +732,20 @@ fcgi_accept(struct fcgi *f, volatile sig_atomic_t *stop)
 		sa.ss_family = AF_UNSPEC;
 		fd = accept4(f->lfd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
 		if (fd >= 0) {
-			if (peer_allowed(f, fd, &sa))
-				f->fd = fd;
-			else
+			if (!peer_allowed(f, fd, &sa)) {
 				close(fd);
+				continue;
+			}
+			/*
+			 * Straight to its request, not past the *stop test above:
+			 * a SIGTERM that came during accept4 must not drop a
+			 * connection the web server has handed us.
+			 */
+			f->fd = fd;
+			if (fcgi_next(f) == 1)
+				return 1;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			wait_readable(f->lfd, stop);
+			(void)wait_readable(f->lfd, stop);
 		} else if (accept_error_is_shortage(errno)) {
 			log_msg("FastCGI: accept: %s", strerror(errno));
 			/* Out of descriptors or memory: give the others time. */
@@ -717,6 +795,15 @@ next_stdin(struct fcgi *f)
 				return true;
 		} else if (rec.type == ABORT_REQUEST) {
 			f->stdin_done = f->aborted = true;
+			return false;
+		} else if (rec.type == BEGIN_REQUEST) {
+			/*
+			 * The next request, its id reused, and this body never
+			 * ended (an authorizer's may never be): it ends here, and
+			 * the record is left for fcgi_next rather than skipped.
+			 */
+			unread_record(f, &rec);
+			f->stdin_done = true;
 			return false;
 		}
 		/* FCGI_DATA and the like: not for a responder, skipped. */
@@ -789,7 +876,8 @@ drain_stdin(struct fcgi *f)
 		drained += f->stdin_left;
 		f->stdin_left = 0;
 		if (drained > DRAIN_MAX) {
-			f->broken = true;
+			/* Not worth keeping: close_after_body waits for its end. */
+			f->keep_conn = false;
 			return;
 		}
 		if ((!f->keep_conn || f->role == ROLE_AUTHORIZER) &&
@@ -800,6 +888,36 @@ drain_stdin(struct fcgi *f)
 	}
 }
 
+static long
+elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000L +
+	    (now.tv_nsec - since->tv_nsec) / 1000000L;
+}
+
+/*
+ * True when fd turns readable within ms. A signal does not end the wait
+ * early (that would reset the connection), nor prolong it (SIGHUP every
+ * few milliseconds would keep it open for good).
+ */
+static bool
+readable_within(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct timespec start;
+	long left = ms;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((n = poll(&p, 1, (int)left)) < 0 && errno == EINTR)
+		if ((left = ms - elapsed_ms(&start)) <= 0)
+			return false;
+	return n == 1;
+}
+
 /*
  * Closing a socket with unread bytes in it resets the connection, and a
  * web server may lose the answer with it: when body is still coming, say
@@ -808,13 +926,12 @@ drain_stdin(struct fcgi *f)
 static void
 close_after_body(struct fcgi *f)
 {
-	struct pollfd p = {.fd = f->fd, .events = POLLIN};
 	size_t drained = 0;
 	ssize_t n;
 
 	if (!f->stdin_done && !f->broken && f->role == ROLE_RESPONDER &&
 	    shutdown(f->fd, SHUT_WR) == 0) {
-		while (drained < DRAIN_MAX && poll(&p, 1, 1000) == 1) {
+		while (drained < DRAIN_MAX && readable_within(f->fd, CLOSE_WAIT_MS)) {
 			n = read(f->fd, f->in, sizeof(f->in));
 			if (n <= 0 && !(n < 0 && errno == EINTR))
 				break;

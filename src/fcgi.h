@@ -24,9 +24,10 @@ void fcgi_free(struct fcgi *f);
 
 /*
  * The next request, its parameters read and its body not yet: 1. Returns 0
- * once *stop is set (looked at between requests, never in one), -1 when
- * the listening socket fails. While it waits for a connection SIGTERM and
- * SIGINT are let through; their handler should set *stop.
+ * once *stop is set (looked at between requests, never in one nor between
+ * accepting a connection and reading its request), -1 when the listening
+ * socket fails. While it waits for a connection or on an idle kept one,
+ * SIGTERM and SIGINT are let through; their handler should set *stop.
  */
 int fcgi_accept(struct fcgi *f, volatile sig_atomic_t *stop);
 
