@@ -47,6 +47,11 @@ enum { REQUEST_COMPLETE = 0, CANT_MPX_CONN = 1, UNKNOWN_ROLE = 3 };
 #define PARAMS_MAX ((size_t)1 << 20)
 /* Unread body discarded to keep a connection, at most. */
 #define DRAIN_MAX ((size_t)16 << 20)
+/*
+ * Silence that ends a request: libfcgi waited for ever, but a peer that
+ * connects and says nothing must not hold a one-request-at-a-time process.
+ */
+#define IO_TIMEOUT_MS 30000
 /* Silence that ends the wait for a web server to close after our answer. */
 #define CLOSE_WAIT_MS 1000
 
@@ -66,6 +71,7 @@ struct fcgi {
 	bool broken;			/* a read or write failed: close */
 	bool kept;			/* this connection has served a request */
 	volatile sig_atomic_t *stop;	/* fcgi_accept's, while it waits */
+	int io_timeout_ms;		/* silence tolerated within a request */
 
 	/* Rest of the current FCGI_STDIN record. */
 	const unsigned char *stdin_data;
@@ -174,6 +180,7 @@ fcgi_new(int lfd)
 		return NULL;
 	f->lfd = lfd;
 	f->fd = -1;
+	f->io_timeout_ms = IO_TIMEOUT_MS;
 	if (!read_web_server_addrs(f))
 		goto fail;
 	/*
@@ -218,6 +225,36 @@ fcgi_free(struct fcgi *f)
 
 /* ---- records ---- */
 
+static long
+elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000L +
+	    (now.tv_nsec - since->tv_nsec) / 1000000L;
+}
+
+/*
+ * True when fd turns ready (POLLIN, POLLOUT) within ms. A signal does not
+ * end the wait early (a request is never cut short by one), nor prolong it
+ * (SIGHUP every few milliseconds would keep it open for good).
+ */
+static bool
+ready_within(int fd, short events, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	struct timespec start;
+	long left = ms;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((n = poll(&p, 1, (int)left)) < 0 && errno == EINTR)
+		if ((left = ms - elapsed_ms(&start)) <= 0)
+			return false;
+	return n == 1;
+}
+
 static bool
 write_all(struct fcgi *f, const unsigned char *p, size_t len)
 {
@@ -229,11 +266,17 @@ write_all(struct fcgi *f, const unsigned char *p, size_t len)
 		if (n > 0) {
 			p += n;
 			len -= (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
 			continue;
-		} else {
-			f->broken = true;
 		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (ready_within(f->fd, POLLOUT, f->io_timeout_ms))
+				continue;
+			log_msg("FastCGI: the web server took no answer for %d ms; "
+			    "connection closed", f->io_timeout_ms);
+		}
+		f->broken = true;
 	}
 	return !f->broken;
 }
@@ -284,12 +327,21 @@ fill(struct fcgi *f, size_t n)
 	}
 	while (f->in_end < n) {
 		r = read(f->fd, f->in + f->in_end, sizeof(f->in) - f->in_end);
-		if (r > 0)
+		if (r > 0) {
 			f->in_end += (size_t)r;
-		else if (r < 0 && errno == EINTR)
+		} else if (r < 0 && errno == EINTR) {
 			continue;
-		else
+		} else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* Bounded: a silent peer must not hold the process for good. */
+			if (ready_within(f->fd, POLLIN, f->io_timeout_ms))
+				continue;
+			log_msg("FastCGI: nothing from the web server for %d ms; "
+			    "connection closed", f->io_timeout_ms);
+			f->broken = true;
 			return false;
+		} else {
+			return false;
+		}
 	}
 	return true;
 }
@@ -303,7 +355,7 @@ read_record(struct fcgi *f, struct record *rec)
 
 	if (!fill(f, HEADER_LEN)) {
 		/* Between two requests the web server may close: that is no fault. */
-		if (f->in_end > f->in_start || f->id != 0)
+		if (!f->broken && (f->in_end > f->in_start || f->id != 0))
 			log_msg("FastCGI: the web server closed the connection in the "
 			    "middle of a %s", f->id != 0 ? "request" : "record");
 		goto broken;
@@ -318,8 +370,9 @@ read_record(struct fcgi *f, struct record *rec)
 	rec->len = (size_t)h[4] << 8 | h[5];
 	total = HEADER_LEN + rec->len + h[6];
 	if (!fill(f, total)) {
-		log_msg("FastCGI: the web server closed the connection in the "
-		    "middle of a record");
+		if (!f->broken)
+			log_msg("FastCGI: the web server closed the connection in the "
+			    "middle of a record");
 		goto broken;
 	}
 	rec->content = f->in + f->in_start + HEADER_LEN;
@@ -626,9 +679,17 @@ wait_readable(int fd, const volatile sig_atomic_t *stop)
 }
 
 void
+fcgi_set_io_timeout(struct fcgi *f, int ms)
+{
+	f->io_timeout_ms = ms;
+}
+
+void
 fcgi_adopt(struct fcgi *f, int fd)
 {
 	close_conn(f);
+	/* As accepted connections are: waits go through ready_within. */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	f->fd = fd;
 }
 
@@ -730,7 +791,8 @@ fcgi_accept(struct fcgi *f, volatile sig_atomic_t *stop)
 			return 0;
 		len = sizeof(sa);
 		sa.ss_family = AF_UNSPEC;
-		fd = accept4(f->lfd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
+		fd = accept4(f->lfd, (struct sockaddr *)&sa, &len,
+		    SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd >= 0) {
 			if (!peer_allowed(f, fd, &sa)) {
 				close(fd);
@@ -888,36 +950,6 @@ drain_stdin(struct fcgi *f)
 	}
 }
 
-static long
-elapsed_ms(const struct timespec *since)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - since->tv_sec) * 1000L +
-	    (now.tv_nsec - since->tv_nsec) / 1000000L;
-}
-
-/*
- * True when fd turns readable within ms. A signal does not end the wait
- * early (that would reset the connection), nor prolong it (SIGHUP every
- * few milliseconds would keep it open for good).
- */
-static bool
-readable_within(int fd, int ms)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	struct timespec start;
-	long left = ms;
-	int n;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while ((n = poll(&p, 1, (int)left)) < 0 && errno == EINTR)
-		if ((left = ms - elapsed_ms(&start)) <= 0)
-			return false;
-	return n == 1;
-}
-
 /*
  * Closing a socket with unread bytes in it resets the connection, and a
  * web server may lose the answer with it: when body is still coming, say
@@ -931,9 +963,9 @@ close_after_body(struct fcgi *f)
 
 	if (!f->stdin_done && !f->broken && f->role == ROLE_RESPONDER &&
 	    shutdown(f->fd, SHUT_WR) == 0) {
-		while (drained < DRAIN_MAX && readable_within(f->fd, CLOSE_WAIT_MS)) {
+		while (drained < DRAIN_MAX && ready_within(f->fd, POLLIN, CLOSE_WAIT_MS)) {
 			n = read(f->fd, f->in, sizeof(f->in));
-			if (n <= 0 && !(n < 0 && errno == EINTR))
+			if (n <= 0 && !(n < 0 && (errno == EINTR || errno == EAGAIN)))
 				break;
 			if (n > 0)
 				drained += (size_t)n;

@@ -39,6 +39,12 @@ int fcgi_accept(struct fcgi *f, volatile sig_atomic_t *stop);
 void fcgi_adopt(struct fcgi *f, int fd);
 int fcgi_next(struct fcgi *f);
 
+/*
+ * Silence tolerated within a request (reading it, sending the answer)
+ * before the connection is closed and logged: 30 s unless set (tests).
+ */
+void fcgi_set_io_timeout(struct fcgi *f, int ms);
+
 /* The request's parameters: by name (NULL when absent), or all as "NAME=value". */
 const char *fcgi_param(const struct fcgi *f, const char *name);
 char **fcgi_envp(const struct fcgi *f);

@@ -875,6 +875,94 @@ write_to_a_gone_web_server_fails(void)
 	fcgi_free(f);
 }
 
+/* Milliseconds since t0 (CLOCK_MONOTONIC). */
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* BEGIN_REQUEST and CONTENT_LENGTH 5, the parameters ended or not. */
+static void
+opening(struct bytes *b, bool params_end)
+{
+	struct bytes p = {0};
+
+	begin(b, 1, RESPONDER, 0);
+	pair(&p, "CONTENT_LENGTH", "5");
+	record(b, PARAMS, 1, p.p, p.len, 0);
+	if (params_end)
+		record(b, PARAMS, 1, NULL, 0, 0);
+	free(p.p);
+}
+
+/* A web server that stops talking half-way through a request: dropped, logged. */
+static void
+silent_peer_times_out(void)
+{
+	struct timespec t0;
+	struct conn k;
+
+	conn_open(&k);
+	fcgi_set_io_timeout(k.f, 150);
+	opening(&k.b, false);		/* the rest never comes */
+	send_all(k.c, &k.b);
+	lines = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT(fcgi_next(k.f) == 0);
+	EXPECT(ms_since(&t0) >= 140 && ms_since(&t0) < 5000);
+	EXPECT(logged("nothing from the web server for 150 ms"));
+	conn_close(&k);
+}
+
+/* A body that stops coming: the read fails after the timeout, not never. */
+static void
+silent_body_times_out(void)
+{
+	char buf[16];
+	struct conn k;
+
+	conn_open(&k);
+	fcgi_set_io_timeout(k.f, 150);
+	opening(&k.b, true);
+	record(&k.b, STDIN, 1, "he", 2, 0);
+	send_all(k.c, &k.b);
+	EXPECT(fcgi_next(k.f) == 1);
+	EXPECT(fcgi_read(k.f, buf, sizeof(buf)) == 2);
+	lines = 0;
+	EXPECT(fcgi_read(k.f, buf, sizeof(buf)) == -1);
+	EXPECT(logged("nothing from the web server"));
+	EXPECT(!fcgi_finish(k.f));
+	conn_close(&k);
+}
+
+/* A web server that reads no answer: the write gives up after the timeout. */
+static void
+answer_not_taken_times_out(void)
+{
+	static char big[4 << 20];
+	struct bytes b = {0};
+	struct fcgi *f;
+	int c;
+
+	f = over_pair(&c);
+	fcgi_set_io_timeout(f, 150);
+	request(&b, 1, RESPONDER, 0, "hello");
+	send_all(c, &b);
+	EXPECT(fcgi_next(f) == 1);
+	EXPECT(body_is(f, "hello"));
+	lines = 0;
+	fcgi_write(f, big, sizeof(big));	/* far more than a socket buffer */
+	EXPECT(!fcgi_finish(f));
+	EXPECT(logged("took no answer for 150 ms"));
+	free(b.p);
+	close(c);
+	fcgi_free(f);
+}
+
 /* ---- fcgi_accept ---- */
 
 static volatile sig_atomic_t stop;
@@ -951,15 +1039,6 @@ static void
 on_other(int sig)
 {
 	(void)sig;
-}
-
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
 static long
@@ -1315,6 +1394,9 @@ main(void)
 	RUN(params_over_a_megabyte_refused);
 	RUN(large_answer_in_several_records);
 	RUN(write_to_a_gone_web_server_fails);
+	RUN(silent_peer_times_out);
+	RUN(silent_body_times_out);
+	RUN(answer_not_taken_times_out);
 	RUN(is_listener_only_for_listening_sockets);
 	RUN(accept_serves_then_stops);
 	RUN(sigterm_while_waiting_stops);
