@@ -2,7 +2,9 @@
 """e2e_webservers: the conf/ snippets in real web servers, on loopback.
 
 Apache 2.4 + mod_fcgid with conf/apache-fcgid.conf, and nginx with
-conf/nginx-fastcgi.conf in front of conf/spawn-fcgi.sh. Each server runs
+conf/nginx-fastcgi.conf in front of conf/spawn-fcgi.sh, once as shipped
+and once keeping its FastCGI connection (upstream keepalive,
+fastcgi_keep_conn on: FCGI_KEEP_CONN). Each server runs
 from its own temporary folder on a free 127.0.0.1 port and is stopped by
 PID afterwards. Prints TAP; a server whose binaries are absent is skipped.
 """
@@ -214,9 +216,10 @@ def check_server(label, site, port, logs):
 NCASES = 4
 
 
-def skip_all(label, reason):
-    for name in ("issues_a_token_that_verifies", "no_bearer_is_401",
-                 "wrong_bearer_is_401_invalid_token", "get_is_405_allow_post"):
+def skip_all(label, reason, extra=()):
+    for name in ["issues_a_token_that_verifies", "no_bearer_is_401",
+                 "wrong_bearer_is_401_invalid_token",
+                 "get_is_405_allow_post"] + list(extra):
         skip("%s_%s" % (label, name), reason)
 
 
@@ -293,12 +296,17 @@ http {
 	proxy_temp_path %(dir)s/tmp/proxy;
 	uwsgi_temp_path %(dir)s/tmp/uwsgi;
 	scgi_temp_path %(dir)s/tmp/scgi;
+	%(upstream)s
 	server {
 		listen 127.0.0.1:%(port)d;
 		include %(dir)s/streamtoken-api.conf;
 	}
 }
 """
+
+# The keep-alive variant: nginx keeps its FastCGI connection (FCGI_KEEP_CONN)
+# and sends every request of the run over it.
+KEPT_UPSTREAM = "upstream streamtoken_kept { server unix:%s; keepalive 1; }"
 
 FASTCGI_PARAMS = """\
 fastcgi_param  QUERY_STRING       $query_string;
@@ -313,14 +321,42 @@ fastcgi_param  REMOTE_ADDR        $remote_addr;
 """
 
 
-def run_nginx():
+def sockets_of(pid):
+    """How many sockets the process holds open (listener + connections)."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
+def check_kept_connection(label, port, site, app, logs):
+    """20 calls in a row over nginx's kept connection: every one answered,
+    and between them the process still holds that connection open."""
+    ok, why = True, ""
+    for i in range(20):
+        status, _, body = post(port, CREATE, site.api_token)
+        if status != 200 or "result" not in json.loads(body):
+            ok, why = False, "call %d: status %s body %r" % (i, status, body)
+            break
+    held = sockets_of(app.pid)
+    tap(ok and held >= 2, "%s_20_calls_over_one_kept_connection" % label,
+        "%s sockets held %d (listener + the kept connection expected)\n%s"
+        % (why, held, read_logs(*logs)))
+
+
+def run_nginx(keep_conn=False):
+    label = "nginx_keep_conn" if keep_conn else "nginx"
     nginx = which("nginx")
     spawn = which("spawn-fcgi")
+    extra = ["20_calls_over_one_kept_connection"] if keep_conn else []
     if nginx is None:
-        return skip_all("nginx", "nginx not installed")
+        return skip_all(label, "nginx not installed", extra)
     if spawn is None:
-        return skip_all("nginx", "spawn-fcgi not installed")
-    site = Site("nginx")
+        return skip_all(label, "spawn-fcgi not installed", extra)
+    site = Site(label)
     app = server = None
     try:
         port = free_port()
@@ -333,6 +369,12 @@ def run_nginx():
         snippet, n = re.subn(r"unix:\S+;", "unix:%s;" % sock, snippet)
         if n != 1:
             raise RuntimeError("no fastcgi_pass unix: in nginx-fastcgi.conf")
+        upstream = ""
+        if keep_conn:
+            upstream = KEPT_UPSTREAM % sock
+            snippet = snippet.replace("fastcgi_pass unix:%s;" % sock,
+                                      "fastcgi_pass streamtoken_kept;\n"
+                                      "\tfastcgi_keep_conn on;")
         with open(site.path("streamtoken-api.conf"), "w") as f:
             f.write(snippet)
         # "include fastcgi_params" is relative to the configuration folder.
@@ -345,7 +387,8 @@ def run_nginx():
         if site.user is not None:
             user = "user %s %s;" % (site.user.pw_name, site.group)
         with open(site.path("nginx.conf"), "w") as f:
-            f.write(NGINX_CONF % {"user": user, "dir": site.dir, "port": port})
+            f.write(NGINX_CONF % {"user": user, "dir": site.dir, "port": port,
+                                  "upstream": upstream})
         env = dict(os.environ, PATH=SBIN_PATH,
                    STREAMTOKEN_BIN=site.bin, STREAMTOKEN_CONFIG=site.ini,
                    STREAMTOKEN_SOCKET=sock)
@@ -366,10 +409,12 @@ def run_nginx():
              "-c", site.path("nginx.conf"), "-g", "daemon off;"],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         if not os.path.exists(sock) or not wait_port(port, server):
-            for i in range(NCASES):
-                tap(False, "nginx_starts_%d" % (i + 1), read_logs(*logs))
+            for i in range(NCASES + len(extra)):
+                tap(False, "%s_starts_%d" % (label, i + 1), read_logs(*logs))
             return
-        check_server("nginx", site, port, logs)
+        check_server(label, site, port, logs)
+        if keep_conn:
+            check_kept_connection(label, port, site, app, logs)
     finally:
         stop(server)
         stop(app)
@@ -382,6 +427,7 @@ def main():
         return 0
     run_apache()
     run_nginx()
+    run_nginx(keep_conn=True)
     print("1..%d" % count)
     return 1 if failed else 0
 
