@@ -3,7 +3,8 @@
  *
  *   issue       the issuing pipeline: CGI params + a ~150-byte JSON-RPC body
  *               + bearer header -> service_handle() -> respond_write() into
- *               memory (the per-request log line is written to /dev/null)
+ *               memory, the per-request log line formatted into memory; a
+ *               second row also writes the line to /dev/null
  *   authorize   the FastCGI Authorizer request through service_handle(),
  *               with a token verified before (a player's next segment)
  *   decide      the verification decision check_decide() for a URL + token
@@ -14,13 +15,14 @@
  *               streams, each in a fresh child process
  *   scale       the issuing pipeline with 100,000 streams against 10
  *
- * Every figure is the median of --runs runs (default 5). A run lasts about
- * --seconds (default 0.3) unless -n fixes the iterations, which is what you
- * want under valgrind --tool=callgrind: the timed loops are the functions
- * loop_issue, loop_decide, so
+ * Every figure is the median of --runs runs (default 21), the best run
+ * beside it. A run lasts about --seconds (default 0.05) unless -n fixes the
+ * iterations, which is what you want under valgrind --tool=callgrind: the
+ * timed loops are the functions loop_issue, loop_decide, so
  *   valgrind --tool=callgrind --toggle-collect=loop_issue \
  *       bench/bench --only issue -n 20000 --runs 1
- * counts the instructions of 20,000 requests and nothing else.
+ * counts the instructions of 40,000 requests (both issue rows) and nothing
+ * else.
  */
 #include "autoconfig.h"
 

@@ -3,8 +3,7 @@
 
 /*
  * malloc, calloc and realloc are defined here and forward to glibc's
- * __libc_* entry points, so json-c's and OpenSSL's allocations go through
- * them too. A countdown armed by the test makes exactly the Nth call fail.
+ * __libc_* entry points, so OpenSSL's allocations go through them too. A countdown armed by the test makes exactly the Nth call fail.
  * Each N runs in a forked child: a crash is that N's failure, and under
  * valgrind (this program re-executes itself under it when installed) the
  * child's exit-time leak check turns a definite leak into exit status 1.
@@ -560,7 +559,7 @@ setup(void)
 	    "\"id\":7}", minted.data);
 	scenarios[2].body = verify_body;
 
-	/* Warm up: OpenSSL and json-c set up their lazy state on first use. */
+	/* Warm up: OpenSSL sets up its lazy state on first use. */
 	for (i = 0; i < NSCENARIOS; i++) {
 		run_request(&scenarios[i], 0);
 		run_request(&scenarios[i], 0);
