@@ -86,8 +86,7 @@ struct fcgi {
 
 	/* FCGI_WEB_SERVER_ADDRS: peers allowed on a TCP socket, IPv4 as mapped. */
 	struct in6_addr *allowed;
-	size_t n_allowed;
-	bool addrs_set;
+	size_t n_allowed;		/* allowed is NULL when the variable is unset */
 
 	size_t in_start, in_end;
 	unsigned char in[RECORD_MAX];
@@ -161,7 +160,6 @@ read_web_server_addrs(struct fcgi *f)
 	f->allowed = calloc(max, sizeof(*f->allowed));
 	if (f->allowed == NULL)
 		return false;
-	f->addrs_set = true;
 	while (*list != '\0') {
 		n = strcspn(list, ",");
 		if (parse_web_server_addr(list, n, &f->allowed[f->n_allowed]))
@@ -734,7 +732,7 @@ peer_allowed(const struct fcgi *f, int fd, const struct sockaddr_storage *sa)
 	if (sa->ss_family != AF_INET && sa->ss_family != AF_INET6)
 		return true;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
-	if (!f->addrs_set)
+	if (f->allowed == NULL)
 		return true;
 	if (sa->ss_family == AF_INET)
 		map_v4(&a, &((const struct sockaddr_in *)sa)->sin_addr);
@@ -977,23 +975,22 @@ close_after_body(struct fcgi *f)
 bool
 fcgi_finish(struct fcgi *f)
 {
-	size_t len = HEADER_LEN + f->out_len;
+	size_t start = 0, end = HEADER_LEN + f->out_len;
 	bool ok;
 
 	if (f->fd < 0 || f->id == 0)
 		return false;
-	/* The last STDOUT record, the empty one and END_REQUEST: one write. */
-	if (f->out_len > 0) {
+	/*
+	 * The last STDOUT record (its slot skipped when nothing is buffered),
+	 * the empty one and END_REQUEST: one write.
+	 */
+	if (f->out_len > 0)
 		put_header(f->out, STDOUT, f->id, f->out_len);
-		put_header(f->out + len, STDOUT, f->id, 0);
-		len += HEADER_LEN;
-		put_end_request(f->out + len, f->id, REQUEST_COMPLETE);
-		ok = write_all(f, f->out, len + 2 * HEADER_LEN);
-	} else {
-		put_header(f->out, STDOUT, f->id, 0);
-		put_end_request(f->out + HEADER_LEN, f->id, REQUEST_COMPLETE);
-		ok = write_all(f, f->out, 3 * HEADER_LEN);
-	}
+	else
+		start = HEADER_LEN;
+	put_header(f->out + end, STDOUT, f->id, 0);
+	put_end_request(f->out + end + HEADER_LEN, f->id, REQUEST_COMPLETE);
+	ok = write_all(f, f->out + start, end + 3 * HEADER_LEN - start);
 	f->out_len = 0;
 	drain_stdin(f);
 	f->id = 0;

@@ -128,13 +128,19 @@ log_set_writer(log_writer_fn *fn)
 
 /* One write per line, so lines of concurrent processes do not mix. */
 static void
+emit(const char *line, size_t len)
+{
+	if (line_writer != NULL)
+		line_writer(line, len);
+	else
+		(void)!write(STDERR_FILENO, line, len);
+}
+
+static void
 line_write(struct line *l)
 {
 	l->data[l->len++] = '\n';
-	if (line_writer != NULL)
-		line_writer(l->data, l->len);
-	else
-		(void)!write(STDERR_FILENO, l->data, l->len);
+	emit(l->data, l->len);
 }
 
 void
@@ -194,8 +200,5 @@ log_msg(const char *fmt, ...)
 	va_end(ap);
 	n = strlen(line);
 	line[n++] = '\n';
-	if (line_writer != NULL)
-		line_writer(line, n);
-	else
-		(void)!write(STDERR_FILENO, line, n);
+	emit(line, n);
 }
