@@ -76,9 +76,15 @@ static bool
 segment_is_live(const struct route_match *m, const struct config *cfg,
     int64_t now)
 {
-	/* Judged on its start: the end comes from a duration the client wrote. */
-	return m->route->timed_segment &&
-	    (int64_t)m->from + (int64_t)cfg->live_window >= now;
+	/*
+	 * Judged on its start: the end comes from a duration the client wrote.
+	 * A file timed by its folders may be from any second of their hour (or
+	 * day, or minute): it is live while that span ended at most
+	 * live_window ago.
+	 */
+	int64_t t = m->folder_window ? (int64_t)m->to : (int64_t)m->from;
+
+	return m->route->timed_segment && t + (int64_t)cfg->live_window >= now;
 }
 
 /* Checks a verified token against what the route asks for. */
@@ -135,6 +141,9 @@ decide_url(const struct config *cfg, const char *uri, const char *token,
 	memset(res, 0, offsetof(struct check_result, claims));
 	if (uri == NULL || *uri == '\0')
 		return decide(res, 403, "no URL to check");
+	uri = route_origin_form(uri);
+	if (uri == NULL)
+		return decide(res, 403, "URL path refused (not a path)");
 	query = strchr(uri, '?');
 	plen = query != NULL ? (size_t)(query - uri) : strlen(uri);
 	if (!route_normalize(uri, plen, path, sizeof(path)))

@@ -222,6 +222,11 @@ drop_privileges(const char *user)
 		fprintf(stderr, "streamtoken: -u %s: root could be regained\n", user);
 		return false;
 	}
+	/*
+	 * prctl(2): a change of uid resets "dumpable" to fs.suid_dumpable,
+	 * which may be 1: set it again.
+	 */
+	keep_secrets_out_of_dumps();
 	return true;
 }
 

@@ -181,6 +181,26 @@ route_add_builtins(struct config *cfg, char *err, size_t errlen)
 	return true;
 }
 
+const char *
+route_origin_form(const char *uri)
+{
+	const char *p = uri;
+
+	if (*p == '/')
+		return uri;
+	/* RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+	if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+		return NULL;
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+	    (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	/* §3.2: "//" authority, which ends at the next "/", "?" or "#". */
+	if (strncmp(p, "://", 3) != 0)
+		return NULL;
+	p += 3 + strcspn(p + 3, "/?#");
+	return *p == '/' ? p : NULL;
+}
+
 bool
 route_normalize(const char *raw, size_t len, char *out, size_t cap)
 {
@@ -393,6 +413,81 @@ segment_time(const char *path, uint32_t *from, uint64_t *to)
 	return SEG_TIMED;
 }
 
+/* The folder at *p ("/NAME/..."): its name's start and length; *p moves on. */
+static bool
+next_folder(const char **p, const char *name, const char **s, size_t *len)
+{
+	const char *e;
+
+	if (*p >= name)
+		return false;
+	*s = *p + 1;
+	e = strchr(*s, '/');
+	*len = (size_t)(e - *s);
+	*p = e;
+	return true;
+}
+
+/* A folder named by n digits (YYYY, MM, DD, hh or mm); its value in *out. */
+static bool
+digit_folder(const char *s, size_t len, size_t n, int *out)
+{
+	return len == n && fixed_digits(s, n, out);
+}
+
+/*
+ * Any other file in a dated folder (.../YYYY/MM/DD[/hh[/mm]]/preview.jpg,
+ * .../hh/20-init.mp4) is judged by the time its folders give: the day,
+ * hour or minute they name is its window. The last YYYY/MM/DD chain of
+ * folders counts, however deep below it the file is; one that does not
+ * parse (month 13) is SEG_BAD, as for names.
+ */
+static enum segment_timing
+folder_time(const char *path, uint32_t *from, uint64_t *to)
+{
+	static const size_t width[5] = {4, 2, 2, 2, 2};
+	static const uint32_t span[5] = {0, 0, 86400, 3600, 60};
+	const char *name = strrchr(path, '/'), *p = path, *s, *last[3] = {NULL};
+	const char *chain = NULL;
+	size_t len, lens[3] = {0, 0, 0}, depth;
+	int v[5] = {0, 0, 0, 0, 0}, x;
+	struct tm tm;
+	time_t t;
+
+	/* The start of the last three folders that read as YYYY/MM/DD. */
+	while (next_folder(&p, name, &s, &len)) {
+		last[0] = last[1], lens[0] = lens[1];
+		last[1] = last[2], lens[1] = lens[2];
+		last[2] = s, lens[2] = len;
+		if (last[0] != NULL && digit_folder(last[0], lens[0], 4, &x) &&
+		    digit_folder(last[1], lens[1], 2, &x) &&
+		    digit_folder(last[2], lens[2], 2, &x))
+			chain = last[0] - 1;
+	}
+	if (chain == NULL)
+		return SEG_UNTIMED;
+	/* YYYY, MM, DD, then as many of hh and mm as follow them. */
+	for (p = chain, depth = 0; depth < 5 && next_folder(&p, name, &s, &len) &&
+	    digit_folder(s, len, width[depth], &x); depth++)
+		v[depth] = x;
+	/* timegm would quietly normalise month 13 or hour 24. */
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
+	    v[4] > 59)
+		return SEG_BAD;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	t = timegm(&tm);
+	if (t < 0 || (uint64_t)t + span[depth - 1] > UINT32_MAX)
+		return SEG_BAD;
+	*from = (uint32_t)t;
+	*to = (uint64_t)t + span[depth - 1] - 1;
+	return SEG_TIMED;
+}
+
 /* ---- the hand-written built-in matchers ---- */
 
 static bool
@@ -546,7 +641,17 @@ match_builtin(enum builtin_kind kind, const char *rest, int64_t now,
 			return false;
 		switch (segment_time(rest - 1, &m->from, &m->to)) {
 		case SEG_UNTIMED:
-			return true;
+			switch (folder_time(rest - 1, &m->from, &m->to)) {
+			case SEG_UNTIMED:
+				return true;
+			case SEG_TIMED:
+				m->has_window = true;
+				m->folder_window = true;
+				return true;
+			case SEG_BAD:
+				break;
+			}
+			return false;
 		case SEG_TIMED:
 			m->has_window = true;
 			return true;

@@ -28,6 +28,7 @@ struct route_match {
 	char stream[129];
 	unsigned perm;
 	bool has_window;
+	bool folder_window;		/* the window is the day/hour/minute of its folders */
 	uint32_t from;			/* requested window, Unix seconds */
 	uint64_t to;
 };
@@ -39,6 +40,14 @@ bool route_add_builtins(struct config *cfg, char *err, size_t errlen);
 /* Compiles a route's pattern; false with a message on a bad regex. */
 bool route_compile(struct route *r, const char *pattern, char *err, size_t errlen);
 void route_free(struct route *r);
+
+/*
+ * The path and query of a request target (RFC 9112 §3.2): itself in origin
+ * form ("/cam-1/index.m3u8"); in absolute form ("http://host/cam-1/...",
+ * as Apache hands a proxy-style request to an authorizer) what follows the
+ * scheme and authority; NULL for anything else.
+ */
+const char *route_origin_form(const char *uri);
 
 /*
  * Percent-decodes and normalises a URL path the way a web server resolves

@@ -32,6 +32,14 @@ SBIN_PATH = os.environ.get("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin"
 # A DVR window used by the file names and the tokens (fixed, in the past).
 FROM = 1700000000
 DUR = 3600
+# A dated folder of FROM's hour (2023-11-14 22:00 UTC), long out of any
+# live window, for files whose names carry no time.
+OLD_HOUR = "2023/11/14/22"
+
+
+def this_hour():
+    """The dated folder (YYYY/MM/DD/hh, UTC) of the hour now."""
+    return time.strftime("%Y/%m/%d/%H", time.gmtime())
 STREAMS = ("cam-1", "cam-2", "lobby")
 
 
@@ -165,11 +173,13 @@ class Site:
                          "timeshift_abs-%d.m3u8" % FROM,
                          "archive-%d-%d.mp4" % (FROM, DUR),
                          "index.html", "tracks-v1/index.m3u8",
-                         "tracks-v1/index-%d-%d.m3u8" % (FROM, DUR)):
+                         "tracks-v1/index-%d-%d.m3u8" % (FROM, DUR),
+                         OLD_HOUR + "/preview.jpg", OLD_HOUR + "/20-init.mp4",
+                         this_hour() + "/preview.jpg"):
                 sub = os.path.dirname(name)
-                if sub and not os.path.isdir(os.path.join(self.media, s,
-                                                          sub)):
-                    os.mkdir(os.path.join(self.media, s, sub))
+                if sub:
+                    os.makedirs(os.path.join(self.media, s, sub),
+                                exist_ok=True)
                 if name.endswith(".m3u8"):
                     body = ("#EXTM3U\n#EXT-X-TARGETDURATION:2\n"
                             "# %s/%s\n#EXTINF:2.0,\nseg-1.ts\n"
@@ -515,6 +525,32 @@ def media_cases(t, label, site, port, app, forbidden=403):
     case("oversized_token_path_refused",
          lambda: refused("/%s/cam-1/index.m3u8" % oversized,
                          allowed=(401, 403, 404, 414)))
+
+    # files whose names carry no time, in dated folders: judged by the hour
+    # their folders name (live: while recent; otherwise dvr)
+    now_jpg = "/cam-1/%s/preview.jpg" % this_hour()
+    case("live_token_serves_file_in_this_hours_folder",
+         lambda: served(now_jpg + q(live), now_jpg))
+    case("live_token_refused_file_in_old_hour_folder_403",
+         lambda: refused("/cam-1/%s/preview.jpg%s" % (OLD_HOUR, q(live)),
+                         403))
+    case("live_token_refused_init_in_old_hour_folder_403",
+         lambda: refused("/cam-1/%s/20-init.mp4%s" % (OLD_HOUR, q(live)),
+                         403))
+    case("dvr_token_serves_file_in_old_hour_folder",
+         lambda: served("/cam-1/%s/preview.jpg%s" % (OLD_HOUR, q(dvr)),
+                        "/cam-1/%s/preview.jpg" % OLD_HOUR))
+
+    # RFC 9112 §3.2.2: a request in absolute form is judged by its path
+    absolute = "http://127.0.0.1:%d" % port
+    case("absolute_form_live_token_serves_playlist",
+         lambda: served(absolute + "/cam-1/index.m3u8" + q(live),
+                        "/cam-1/index.m3u8"))
+    case("absolute_form_public_stream_served",
+         lambda: served(absolute + "/lobby/index.m3u8",
+                        "/lobby/index.m3u8"))
+    case("absolute_form_other_streams_token_403",
+         lambda: refused(absolute + "/cam-2/index.m3u8" + q(live), 403))
 
     # streams and routes
     case("public_stream_without_token",

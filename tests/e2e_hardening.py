@@ -98,6 +98,38 @@ def drop_to_user_after_reading_keys():
         expect_eq(srv.stop(), 0, "exit status")
 
 
+SUID_DUMPABLE = "/proc/sys/fs/suid_dumpable"
+
+
+def stays_undumpable_with_suid_dumpable_1():
+    # prctl(2): a change of uid resets "dumpable" to fs.suid_dumpable; at 1
+    # the process would become dumpable (and ptrace-able by nobody) again
+    # unless it sets PR_SET_DUMPABLE 0 after dropping root.
+    with open(SUID_DUMPABLE) as f:
+        saved = f.read().strip()
+    os.chmod(setup.key_path, 0o600)
+    os.chmod(sb.dir, 0o755)
+    try:
+        with open(SUID_DUMPABLE, "w") as f:
+            f.write("1\n")
+        srv = setup.start(args=["-c", setup.config, "-u", "nobody"])
+        try:
+            time.sleep(0.3)
+            expect(srv.alive(), "exited: %s" % srv.log_text())
+            r = fcgi(srv, "Bearer " + setup.token)
+            expect_eq(r.status, 200, r.describe())
+            # A non-dumpable task's /proc/PID files belong to root (the
+            # directory itself shows the effective uid either way).
+            for path in ("/proc/%d/fd" % srv.pid, "/proc/%d/mem" % srv.pid,
+                         "/proc/%d/environ" % srv.pid):
+                expect_eq(os.stat(path).st_uid, 0, "owner of %s" % path)
+        finally:
+            expect_eq(srv.stop(), 0, "exit status")
+    finally:
+        with open(SUID_DUMPABLE, "w") as f:
+            f.write(saved + "\n")
+
+
 def unknown_user_refused():
     r = L.run([L.STREAMTOKEN, "-c", setup.config, "-u",
                "no-such-user-streamtoken"], env=L.base_env())
@@ -113,6 +145,15 @@ if os.geteuid() == 0:
 else:
     t.skip("u_user_drops_root_after_reading_keys_and_is_not_dumpable",
            "needs root")
+if os.geteuid() != 0 or not os.access(SUID_DUMPABLE, os.W_OK):
+    t.skip("u_user_stays_undumpable_with_suid_dumpable_1",
+           "needs root and a writable fs.suid_dumpable")
+elif sanitizer_build():
+    t.skip("u_user_stays_undumpable_with_suid_dumpable_1",
+           "sanitizer builds stay dumpable for LeakSanitizer")
+else:
+    t.case("u_user_stays_undumpable_with_suid_dumpable_1",
+           stays_undumpable_with_suid_dumpable_1)
 t.case("u_unknown_user_refused", unknown_user_refused)
 L.no_sanitizer_reports(t, sb)
 t.done()

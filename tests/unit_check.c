@@ -185,7 +185,7 @@ struct row {
 #define COPY(s, f, t) {s, false, false, true, NOW + 3600, f, t, 0}
 #define ALL(s) {s, true, true, true, NOW + 3600, 0, 0, 0}
 
-static struct row rows[128];
+static struct row rows[192];
 static size_t nrows;
 
 static void
@@ -216,6 +216,7 @@ build_rows(void)
 	    ts_closed = DVR("cam-1", NOW - 7200, NOW - 10),
 	    copy_win = COPY("cam-1", 1000, 2000),
 	    seg_win = DVR("cam-1", NOW - 100, NOW),
+	    hour_win = DVR("cam-1", NOW - 800, NOW + 2799),	/* 22:00:00-22:59:59 */
 	    expired = {"cam-1", true, false, false, NOW - 1, 0, 0, 0},
 	    at_exp = {"cam-1", true, false, false, NOW, 0, 0, 0},
 	    before_exp = {"cam-1", true, false, false, NOW + 1, 0, 0, 0},
@@ -278,6 +279,26 @@ build_rows(void)
 	add("live_token_opens_recent_timed_segment", "/cam-1/2023/11/14/22/11/40-06000.ts", t_live, IN_PARAM, 200, "allowed", "cam-1");
 	add("live_token_refused_archived_timed_segment_403", "/cam-1/2023/11/14/21/00/00-06000.ts", t_live, IN_PARAM, 403, "older than the live window", "cam-1");
 	add("all_token_opens_archived_timed_segment_through_dvr", "/cam-1/2023/11/14/21/00/00-06000.ts", t_all, IN_PARAM, 200, "allowed", "cam-1");
+	/* a file whose name carries no time is judged by its dated folders */
+	add("live_token_opens_file_in_this_hours_folder", "/cam-1/2023/11/14/22/preview.jpg", t_live, IN_PARAM, 200, "allowed", "cam-1");
+	add("live_token_refused_file_in_old_hour_folder_403", "/cam-1/2023/11/14/21/preview.jpg", t_live, IN_PARAM, 403, "older than the live window", "cam-1");
+	add("live_token_refused_init_in_old_hour_folder_403", "/cam-1/2023/11/14/21/20-init.mp4", t_live, IN_PARAM, 403, "older than the live window", "cam-1");
+	add("live_token_refused_deep_under_old_folder_403", "/cam-1/2023/11/14/21/a/b/c/d/e/f/g/h/x.jpg", t_live, IN_PARAM, 403, "older than the live window", "cam-1");
+	add("live_token_refused_file_in_old_day_folder_403", "/cam-1/2023/11/13/x.jpg", t_live, IN_PARAM, 403, "older than the live window", "cam-1");
+	add("live_token_opens_file_in_todays_folder", "/cam-1/2023/11/14/x.jpg", t_live, IN_PARAM, 200, "allowed", "cam-1");
+	add("dvr_window_covering_the_hour_opens_folder_file", "/cam-1/2023/11/14/22/preview.jpg", issue(&hour_win), IN_PARAM, 200, "allowed", "cam-1");
+	add("dvr_window_inside_the_hour_refused_folder_file_403", "/cam-1/2023/11/14/22/preview.jpg", issue(&seg_win), IN_PARAM, 403, "outside", "cam-1");
+	add("dvr_window_covering_the_minute_opens_minute_folder_file", "/cam-1/2023/11/14/22/13/x.jpg", issue(&hour_win), IN_PARAM, 200, "allowed", "cam-1");
+	add("all_token_opens_old_folder_file_through_dvr", "/cam-1/2023/11/14/21/preview.jpg", t_all, IN_PARAM, 200, "allowed", "cam-1");
+	add("bad_dated_folder_no_route_403", "/cam-1/2023/13/14/x.jpg", t_all, IN_PARAM, 403, "no route", NULL);
+	/* RFC 9112 §3.2.2: an absolute-form target is judged by its path */
+	add("absolute_form_uri_path_judged", "http://media.example/cam-1/index.m3u8", t_live, IN_PARAM, 200, "allowed", "cam-1");
+	add("absolute_form_with_userinfo_port_query", "https://u@media.example:8443/cam-1/index.m3u8?a=b", t_live, IN_PARAM, 200, "allowed", "cam-1");
+	add("absolute_form_public_stream", "http://media.example/lobby/index.m3u8", NULL, IN_PARAM, 200, "public stream", "lobby");
+	add("absolute_form_traversal_refused_403", "http://media.example/cam-2/../cam-1/index.m3u8", t_live, IN_PARAM, 403, "encoding or traversal", NULL);
+	add("absolute_form_without_path_refused_403", "http://media.example", t_live, IN_PARAM, 403, "not a path", NULL);
+	add("scheme_without_authority_refused_403", "http:/cam-1/index.m3u8", t_live, IN_PARAM, 403, "not a path", NULL);
+	add("relative_target_refused_403", "cam-1/index.m3u8", t_live, IN_PARAM, 403, "not a path", NULL);
 
 	/* 401: missing, malformed, forged, expired */
 	add("no_token_401", "/cam-1/index.m3u8", NULL, IN_PARAM, 401, "no token", "cam-1");

@@ -230,6 +230,17 @@ static const struct match_row match_rows[] = {
 	{"segment_vtt", "/cam-1/subs/en.vtt", "segment", "cam-1", L | D, false, 0, 0, NULL},
 	{"segment_jpg", "/cam-1/preview.jpg", "segment", "cam-1", L | D, false, 0, 0, NULL},
 	{"segment_timed_path_window", "/cam-1/2023/11/14/22/13/20-06000.ts", "segment", "cam-1", L | D, true, 1700000000, 1700000006, NULL},
+	/* a name without a time in dated folders: the day, hour or minute they name */
+	{"segment_in_hour_folder", "/cam-1/2023/11/14/22/preview.jpg", "segment", "cam-1", L | D, true, 1699999200, 1700002799, NULL},
+	{"segment_init_in_hour_folder", "/cam-1/2023/11/14/22/20-init.mp4", "segment", "cam-1", L | D, true, 1699999200, 1700002799, NULL},
+	{"segment_in_minute_folder", "/cam-1/2023/11/14/22/13/preview.jpg", "segment", "cam-1", L | D, true, 1699999980, 1700000039, NULL},
+	{"segment_in_day_folder", "/cam-1/2023/11/14/preview.jpg", "segment", "cam-1", L | D, true, 1699920000, 1700006399, NULL},
+	{"segment_deep_below_hour_folder", "/cam-1/2023/11/14/22/thumbs/a/b/c/d/e/f/g/x.jpg", "segment", "cam-1", L | D, true, 1699999200, 1700002799, NULL},
+	{"segment_last_dated_chain_counts", "/cam-1/1999/01/01/x/2023/11/14/22/x.jpg", "segment", "cam-1", L | D, true, 1699999200, 1700002799, NULL},
+	{"segment_year_month_only_untimed", "/cam-1/2023/11/x.jpg", "segment", "cam-1", L | D, false, 0, 0, NULL},
+	{"no_route_dated_folder_month_13", "/cam-1/2023/13/14/x.jpg", NULL, NULL, 0, false, 0, 0, NULL},
+	{"no_route_dated_folder_hour_24", "/cam-1/2023/11/14/24/x.jpg", NULL, NULL, 0, false, 0, 0, NULL},
+	{"no_route_dated_folder_day_0", "/cam-1/2023/11/00/x.jpg", NULL, NULL, 0, false, 0, 0, NULL},
 	/* download names the download route refused never fall to the segment route */
 	{"no_route_archive_with_bad_numbers", "/cam-1/archive-x-1.mp4", NULL, NULL, 0, false, 0, 0, NULL},
 	{"no_route_archive_zero_padded_from", "/cam-1/archive-01500000000-3600.mp4", NULL, NULL, 0, false, 0, 0, NULL},
