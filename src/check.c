@@ -87,18 +87,45 @@ segment_is_live(const struct route_match *m, const struct config *cfg,
 	return m->route->timed_segment && t + (int64_t)cfg->live_window >= now;
 }
 
-/* Checks a verified token against what the route asks for. */
+const char *
+check_token_policy(const struct config *cfg, const struct claims *c)
+{
+	const struct client *client;
+
+	/* Tokens of the operator (streamtoken mint) or of another signer of ours. */
+	if (c->azp[0] == '\0' || (strcmp(c->azp, CONFIG_OPERATOR_AZP) == 0 &&
+	    config_find_client(cfg, c->azp) == NULL))
+		return NULL;
+	client = config_find_client(cfg, c->azp);
+	if (client == NULL)
+		return "token's client is no longer configured";
+	if (!config_client_may_use(client, c->sub))
+		return "token's client may no longer use this stream";
+	return NULL;
+}
+
+/*
+ * Checks a verified token against what the route asks for, and against
+ * the configuration as it is now: its client, and what its stream allows.
+ */
 static void
-decide_grant(const struct config *cfg, int64_t now,
+decide_grant(const struct config *cfg, int64_t now, const struct stream *s,
     const struct check_result *in, struct check_result *res)
 {
 	const struct claims *c = &in->claims;
 	const struct route_match *m = &in->match;
 	unsigned granted = (c->live ? PERM_LIVE : 0) | (c->dvr ? PERM_DVR : 0) |
 	    (c->copy ? PERM_COPY : 0);
+	const char *refused;
 
 	if (strcmp(c->sub, m->stream) != 0)
 		return decide(res, 403, "token is for another stream");
+	refused = check_token_policy(cfg, c);
+	if (refused != NULL)
+		return decide(res, 403, refused);
+	if ((granted & m->perm) != 0 && (granted & m->perm & s->allow) == 0)
+		return decide(res, 403, "stream no longer allows what the token grants");
+	granted &= s->allow;
 	if ((granted & m->perm) == 0) {
 		if (m->perm == PERM_COPY)
 			return decide(res, 403, "token does not grant copy");
@@ -109,7 +136,7 @@ decide_grant(const struct config *cfg, int64_t now,
 		return decide(res, 403, "token grants no permission this URL needs");
 	}
 	if (m->has_window) {
-		bool live_ok = (m->perm & PERM_LIVE) && c->live &&
+		bool live_ok = (granted & m->perm & PERM_LIVE) &&
 		    segment_is_live(m, cfg, now);
 		bool window_ok = (granted & m->perm & (PERM_DVR | PERM_COPY)) &&
 		    window_inside(c, m);
@@ -181,7 +208,7 @@ decide_url(const struct config *cfg, const char *uri, const char *token,
 	if (res->token_status != TOKEN_VALID)
 		return decide(res, 401, token_status_reason(res->token_status));
 	res->token_checked = true;
-	decide_grant(cfg, now, res, res);
+	decide_grant(cfg, now, s, res, res);
 }
 
 void

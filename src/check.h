@@ -35,6 +35,14 @@ void check_decide(const struct config *cfg, const char *uri,
 void check_decide_token(const struct config *cfg, const char *uri,
     const char *token, int64_t now, struct check_result *res);
 
+/*
+ * SPEC 7, judged against the configuration as it is now: NULL while the
+ * token's client (azp) is still configured and may still use its stream,
+ * else why not. Tokens the operator minted (azp "cli") have no client.
+ */
+const char *check_token_policy(const struct config *cfg,
+    const struct claims *c);
+
 /* The token of a request: path prefix, ?token=, Authorization: Bearer, cookie. */
 void check_request(struct request *req, const char *uri);
 

@@ -22,7 +22,6 @@
 #include "token.h"
 #include "validate.h"
 
-#define CLI_CLIENT_NAME "cli"
 
 void
 cli_usage(FILE *fp)
@@ -244,24 +243,24 @@ parse_arg_u32(const char *name, const char *v, struct buf *params)
 static const struct client *
 mint_client(const struct config *cfg, const char *name, struct client *any)
 {
-	size_t i;
+	const struct client *c;
 
 	if (name == NULL) {
 		/* The operator may mint for any stream; azp says it came from here. */
 		static char star[] = "*";
 		static char *all[] = {star};
-		static char cli_name[] = CLI_CLIENT_NAME;
+		static char cli_name[] = CONFIG_OPERATOR_AZP;
 		memset(any, 0, sizeof(*any));
 		any->name = cli_name;
 		any->streams = all;
 		any->nstreams = 1;
 		return any;
 	}
-	for (i = 0; i < cfg->nclients; i++)
-		if (!strcmp(cfg->clients[i].name, name))
-			return &cfg->clients[i];
-	fprintf(stderr, "streamtoken: no [client %s] in the configuration\n", name);
-	return NULL;
+	c = config_find_client(cfg, name);
+	if (c == NULL)
+		fprintf(stderr, "streamtoken: no [client %s] in the configuration\n",
+		    name);
+	return c;
 }
 
 static int

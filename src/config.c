@@ -176,6 +176,17 @@ config_find_key(const struct config *cfg, const char *kid)
 	return NULL;
 }
 
+const struct client *
+config_find_client(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nclients; i++)
+		if (strcmp(cfg->clients[i].name, name) == 0)
+			return &cfg->clients[i];
+	return NULL;
+}
+
 bool
 config_client_may_use(const struct client *client, const char *uid)
 {

@@ -103,7 +103,12 @@ const char *config_default_path(const char *opt_path);
 /* SPEC 4: the exact section, else the first glob in file order, else NULL. */
 const struct stream *config_find_stream(const struct config *cfg, const char *uid);
 const struct key *config_find_key(const struct config *cfg, const char *kid);
+const struct client *config_find_client(const struct config *cfg,
+    const char *name);
 bool config_client_may_use(const struct client *client, const char *uid);
+
+/* The azp of tokens the operator mints without --client (streamtoken mint). */
+#define CONFIG_OPERATOR_AZP "cli"
 
 /* SPEC 4: 1..128 characters from A-Z a-z 0-9 . _ ~ - */
 bool config_valid_name(const char *s, size_t len);

@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -40,7 +41,7 @@ OLD_HOUR = "2023/11/14/22"
 def this_hour():
     """The dated folder (YYYY/MM/DD/hh, UTC) of the hour now."""
     return time.strftime("%Y/%m/%d/%H", time.gmtime())
-STREAMS = ("cam-1", "cam-2", "lobby")
+STREAMS = ("cam-1", "cam-2", "cam-3", "lobby")
 
 
 def which(name):
@@ -627,6 +628,86 @@ def media_cases(t, label, site, port, app, forbidden=403):
          lambda: refused("/%s/cam-1/seg-1.ts" % forged_sig, 401))
     case("path_token_expired_401",
          lambda: refused("/%s/cam-1/seg-1.ts" % expired, 401))
+
+
+def reload_site(site, text):
+    """Writes the site's configuration and sends SIGHUP to every process of
+    the program; each applies it before its next request (SPEC 4)."""
+    site.write(os.path.basename(site.ini), text)
+    pids = [pid for pid, cmd in pids_mentioning(site.bin)
+            if cmd == site.bin or cmd.startswith(site.bin + " ")]
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGHUP)
+        except ProcessLookupError:
+            pass
+    time.sleep(0.2)
+    return pids
+
+
+def policy_recheck_cases(t, label, site, port, app, forbidden=403):
+    """Tokens minted under one configuration, checked after a reload under
+    another: judged by the policy as it is now (its client, the client's
+    stream patterns, the stream's allow and access)."""
+    def get(path):
+        return http_get(port, path)
+
+    def status_is(path, want):
+        r = get(path)
+        if want == 403:
+            want = forbidden
+        expect_eq(r.status, want, "GET %s" % path[:120])
+
+    def case(name, fn):
+        return t.case("%s_%s" % (label, name), fn)
+
+    with open(site.ini) as f:
+        original = f.read()
+    api_live = app.mint(stream="cam-1", ttl=600, live=True)
+    api_dvr = app.mint(stream="cam-1", ttl=600, dvr=True)
+    api_cam2 = app.mint(stream="cam-2", ttl=600, live=True)
+    operator = site.mint("cam-2", "--live", "--ttl", "600")
+    dvr_url = "/cam-1/index-%d-%d.m3u8?token=" % (FROM, DUR)
+
+    def before():
+        status_is("/cam-1/index.m3u8?token=" + api_live, 200)
+        status_is("/cam-2/index.m3u8?token=" + api_cam2, 200)
+        status_is("/cam-3/index.m3u8", 401)
+    case("recheck_tokens_valid_before_reload", before)
+
+    narrowed = original.replace(
+        "[stream cam-1]\naccess = private\n",
+        "[stream cam-1]\naccess = private\nallow = dvr\n").replace(
+        "[stream cam-*]", "[stream cam-3]\naccess = public\n\n[stream cam-*]")
+    narrowed = re.sub(r"(\[client backend\]\ntoken_sha256 = \w+\n)",
+                      r"\1streams = cam-1\n", narrowed)
+    expect("allow = dvr" in narrowed and "streams = cam-1" in narrowed,
+           "the narrowed configuration")
+    try:
+        reload_site(site, narrowed)
+        case("recheck_stream_no_longer_allows_live_403",
+             lambda: status_is("/cam-1/index.m3u8?token=" + api_live, 403))
+        case("recheck_stream_still_allows_dvr",
+             lambda: status_is(dvr_url + api_dvr, 200))
+        case("recheck_client_no_longer_covers_stream_403",
+             lambda: status_is("/cam-2/index.m3u8?token=" + api_cam2, 403))
+        case("recheck_stream_now_public_needs_no_token",
+             lambda: status_is("/cam-3/index.m3u8", 200))
+        case("recheck_operator_token_has_no_client_to_recheck",
+             lambda: status_is("/cam-2/index.m3u8?token=" + operator, 200))
+
+        # backend is gone (a configuration needs one client: another one)
+        reload_site(site, narrowed.replace("[client backend]",
+                                           "[client frontend]"))
+        case("recheck_removed_client_403",
+             lambda: status_is(dvr_url + api_dvr, 403))
+    finally:
+        reload_site(site, original)
+
+    def restored():
+        status_is("/cam-1/index.m3u8?token=" + api_live, 200)
+        status_is("/cam-2/index.m3u8?token=" + api_cam2, 200)
+    case("recheck_tokens_valid_again_after_restore", restored)
 
 
 def no_leftovers(t, label, site):

@@ -59,6 +59,26 @@ static const char prefix_config_text[] =
 	"[stream cam-*]\n"
 	"access = private\n";
 
+/*
+ * The same keys after a reload that changed the policy: backend may use
+ * cam-1 and cam-9 only, the client "gone" was removed, cam-1 allows dvr
+ * only, cam-9 became public.
+ */
+static struct config *later;
+static const char later_config_text[] =
+	"[key main]\n"
+	"secret_file = main.key\n"
+	"[client backend]\n"
+	"token_sha256 = " FX_SHA_TEST "\n"
+	"streams = cam-1, cam-9\n"
+	"[stream cam-1]\n"
+	"access = private\n"
+	"allow = dvr\n"
+	"[stream cam-9]\n"
+	"access = public\n"
+	"[stream cam-*]\n"
+	"access = private\n";
+
 /* ---- tokens made here, signed with the fixture keys ---- */
 
 static char toks[256][TOKEN_MAX_LEN + 8];
@@ -103,6 +123,7 @@ struct grant {
 	int64_t exp;		/* 0: no exp claim */
 	uint32_t from, to;
 	int64_t iat;		/* 0: NOW - 60 */
+	const char *azp;	/* NULL: backend */
 };
 
 static const char *
@@ -136,7 +157,7 @@ issue(const struct grant *g)
 
 	memset(&c, 0, sizeof(c));
 	snprintf(c.sub, sizeof(c.sub), "%s", g->sub);
-	snprintf(c.azp, sizeof(c.azp), "backend");
+	snprintf(c.azp, sizeof(c.azp), "%s", g->azp != NULL ? g->azp : "backend");
 	c.iat = g->iat != 0 ? g->iat : NOW - 60;
 	c.has_exp = g->exp != 0;
 	c.exp = g->exp;
@@ -180,10 +201,10 @@ struct row {
 	const char *todo;	/* a known bug */
 };
 
-#define LIVE(s) {s, true, false, false, NOW + 3600, 0, 0, 0}
-#define DVR(s, f, t) {s, false, true, false, NOW + 3600, f, t, 0}
-#define COPY(s, f, t) {s, false, false, true, NOW + 3600, f, t, 0}
-#define ALL(s) {s, true, true, true, NOW + 3600, 0, 0, 0}
+#define LIVE(s) {s, true, false, false, NOW + 3600, 0, 0, 0, NULL}
+#define DVR(s, f, t) {s, false, true, false, NOW + 3600, f, t, 0, NULL}
+#define COPY(s, f, t) {s, false, false, true, NOW + 3600, f, t, 0, NULL}
+#define ALL(s) {s, true, true, true, NOW + 3600, 0, 0, 0, NULL}
 
 static struct row rows[192];
 static size_t nrows;
@@ -209,7 +230,7 @@ build_rows(void)
 {
 	static const struct grant live = LIVE("cam-1"), dvr = DVR("cam-1", 0, 0),
 	    copy = COPY("cam-1", 0, 0), all = ALL("cam-1"), none =
-	    {"cam-1", false, false, false, NOW + 3600, 0, 0, 0},
+	    {"cam-1", false, false, false, NOW + 3600, 0, 0, 0, NULL},
 	    live2 = LIVE("cam-2"), win = DVR("cam-1", 1000, 2000),
 	    open_from = DVR("cam-1", 0, 2000), open_to = DVR("cam-1", 1000, 0),
 	    ts_open = DVR("cam-1", NOW - 7200, 0),
@@ -217,14 +238,14 @@ build_rows(void)
 	    copy_win = COPY("cam-1", 1000, 2000),
 	    seg_win = DVR("cam-1", NOW - 100, NOW),
 	    hour_win = DVR("cam-1", NOW - 800, NOW + 2799),	/* 22:00:00-22:59:59 */
-	    expired = {"cam-1", true, false, false, NOW - 1, 0, 0, 0},
-	    at_exp = {"cam-1", true, false, false, NOW, 0, 0, 0},
-	    before_exp = {"cam-1", true, false, false, NOW + 1, 0, 0, 0},
-	    unlimited = {"cam-1", true, false, false, 0, 0, 0, 0},
-	    future = {"cam-1", true, false, false, NOW + 3600, 0, 0, NOW + 60},
+	    expired = {"cam-1", true, false, false, NOW - 1, 0, 0, 0, NULL},
+	    at_exp = {"cam-1", true, false, false, NOW, 0, 0, 0, NULL},
+	    before_exp = {"cam-1", true, false, false, NOW + 1, 0, 0, 0, NULL},
+	    unlimited = {"cam-1", true, false, false, 0, 0, 0, 0, NULL},
+	    future = {"cam-1", true, false, false, NOW + 3600, 0, 0, NOW + 60, NULL},
 	    hd = LIVE("cam.1.hd"), lobby = LIVE("lobby"),
-	    within_leeway = {"cam-1", true, false, false, NOW - 29, 0, 0, 0},
-	    past_leeway = {"cam-1", true, false, false, NOW - 30, 0, 0, 0};
+	    within_leeway = {"cam-1", true, false, false, NOW - 29, 0, 0, 0, NULL},
+	    past_leeway = {"cam-1", true, false, false, NOW - 30, 0, 0, 0, NULL};
 	const char *t_live = issue(&live), *t_all = issue(&all);
 	char h[256], p[512], p2[512];
 	const char *a, *b;
@@ -481,7 +502,7 @@ query_token_wins_over_header_token(void)
 static void
 verified_claims_filled_on_allow(void)
 {
-	static const struct grant g = {"cam-1", false, true, false, NOW + 60, 1000, 2000, 0};
+	static const struct grant g = {"cam-1", false, true, false, NOW + 60, 1000, 2000, 0, NULL};
 	struct check_result res;
 
 	check_decide(cfg, "/cam-1/index-1000-10.m3u8", issue(&g), NOW, &res);
@@ -501,7 +522,7 @@ verified_claims_filled_on_allow(void)
 static void
 expired_claims_kept_but_not_checked(void)
 {
-	static const struct grant g = {"cam-1", true, false, false, NOW - 100, 0, 0, NOW - 200};
+	static const struct grant g = {"cam-1", true, false, false, NOW - 100, 0, 0, NOW - 200, NULL};
 	struct check_result res;
 
 	check_decide(cfg, "/cam-1/index.m3u8", issue(&g), NOW, &res);
@@ -525,6 +546,96 @@ forged_token_claims_not_trusted(void)
 	EXPECT(res.claims.sub[0] == '\0');
 }
 
+/* ---- minted under one configuration, checked under the next ---- */
+
+static void
+policy_case(const char *url, const struct grant *g, int status,
+    const char *reason)
+{
+	struct check_result res;
+
+	if (later == NULL) {
+		EXPECT(later != NULL);
+		return;
+	}
+	check_decide(later, url, issue(g), NOW, &res);
+	EXPECT(res.status == status);
+	EXPECT(res.reason != NULL && strstr(res.reason, reason) != NULL);
+	if (res.status != status || strstr(res.reason, reason) == NULL)
+		printf("#   %d %s\n", res.status, res.reason);
+}
+
+static void
+recheck_removed_client_403(void)
+{
+	static const struct grant g = {"cam-1", false, true, false, NOW + 60, 0, 0, 0, "gone"};
+
+	policy_case("/cam-1/index-1000-10.m3u8", &g, 403, "client is no longer configured");
+}
+
+static void
+recheck_client_patterns_no_longer_cover_stream_403(void)
+{
+	static const struct grant g = {"cam-2", true, false, false, NOW + 60, 0, 0, 0, NULL};
+
+	policy_case("/cam-2/index.m3u8", &g, 403, "may no longer use this stream");
+}
+
+static void
+recheck_client_patterns_still_cover_stream(void)
+{
+	static const struct grant g = DVR("cam-1", 0, 0);
+
+	policy_case("/cam-1/index-1000-10.m3u8", &g, 200, "allowed");
+}
+
+static void
+recheck_stream_no_longer_allows_live_403(void)
+{
+	static const struct grant g = LIVE("cam-1");
+
+	policy_case("/cam-1/index.m3u8", &g, 403, "stream no longer allows");
+}
+
+static void
+recheck_live_and_dvr_token_opens_segment_through_dvr(void)
+{
+	static const struct grant g = {"cam-1", true, true, false, NOW + 3600, 0, 0, 0, NULL};
+
+	policy_case("/cam-1/seg-1.ts", &g, 200, "allowed");
+}
+
+static void
+recheck_live_only_allowed_stream_refuses_old_timed_segment_403(void)
+{
+	static const struct grant g = {"cam-1", true, true, false, NOW + 3600, NOW - 60, NOW, 0, NULL};
+
+	/* recent, but live no longer counts: dvr's window does not cover it */
+	policy_case("/cam-1/2023/11/14/22/00/00-06000.ts", &g, 403, "outside");
+}
+
+static void
+recheck_stream_now_public_needs_no_token(void)
+{
+	struct check_result res;
+
+	if (later == NULL) {
+		EXPECT(later != NULL);
+		return;
+	}
+	check_decide(later, "/cam-9/index.m3u8", NULL, NOW, &res);
+	EXPECT(res.status == 200);
+	EXPECT(res.reason != NULL && strstr(res.reason, "public") != NULL);
+}
+
+static void
+recheck_operator_token_has_no_client(void)
+{
+	static const struct grant g = {"cam-2", true, false, false, NOW + 60, 0, 0, 0, "cli"};
+
+	policy_case("/cam-2/index.m3u8", &g, 200, "allowed");
+}
+
 int
 main(void)
 {
@@ -543,6 +654,9 @@ main(void)
 		pcfg = fx_load(&fx, prefix_config_text, err, sizeof(err));
 		if (pcfg == NULL)
 			printf("# prefix config: %s\n", err);
+		later = fx_load(&fx, later_config_text, err, sizeof(err));
+		if (later == NULL)
+			printf("# later config: %s\n", err);
 	}
 	if (cfg != NULL)
 		build_rows();
@@ -558,11 +672,20 @@ main(void)
 		RUN(verified_claims_filled_on_allow);
 		RUN(expired_claims_kept_but_not_checked);
 		RUN(forged_token_claims_not_trusted);
+		RUN(recheck_removed_client_403);
+		RUN(recheck_client_patterns_no_longer_cover_stream_403);
+		RUN(recheck_client_patterns_still_cover_stream);
+		RUN(recheck_stream_no_longer_allows_live_403);
+		RUN(recheck_live_and_dvr_token_opens_segment_through_dvr);
+		RUN(recheck_live_only_allowed_stream_refuses_old_timed_segment_403);
+		RUN(recheck_stream_now_public_needs_no_token);
+		RUN(recheck_operator_token_has_no_client);
 	} else {
 		RUN_ROW("config_loads", EXPECT, false);
 	}
 	config_free(cfg);
 	config_free(pcfg);
+	config_free(later);
 	fx_cleanup(&fx);
 	return tap_done();
 }
