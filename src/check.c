@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "check.h"
 #include "log.h"
+#include "revoke.h"
 #include "text.h"
 
 static void
@@ -85,6 +86,15 @@ segment_is_live(const struct route_match *m, const struct config *cfg,
 	int64_t t = m->folder_window ? (int64_t)m->to : (int64_t)m->from;
 
 	return m->route->timed_segment && t + (int64_t)cfg->live_window >= now;
+}
+
+bool
+check_revoked(const struct config *cfg, const struct claims *c, int64_t now)
+{
+	if (cfg->revoke == NULL)
+		return false;
+	revoke_refresh(cfg->revoke, now);
+	return revoke_applies(cfg->revoke, c);
 }
 
 const char *
@@ -207,6 +217,8 @@ decide_url(const struct config *cfg, const char *uri, const char *token,
 		return decide(res, 500, "internal error");
 	if (res->token_status != TOKEN_VALID)
 		return decide(res, 401, token_status_reason(res->token_status));
+	if (check_revoked(cfg, &res->claims, now))
+		return decide(res, 401, "revoked");
 	res->token_checked = true;
 	decide_grant(cfg, now, s, res, res);
 }

@@ -36,6 +36,13 @@ void check_decide_token(const struct config *cfg, const char *uri,
     const char *token, int64_t now, struct check_result *res);
 
 /*
+ * True when the token of these authentic claims is in the revocation file
+ * (as other processes may have appended to it up to a second ago).
+ */
+bool check_revoked(const struct config *cfg, const struct claims *c,
+    int64_t now);
+
+/*
  * SPEC 7, judged against the configuration as it is now: NULL while the
  * token's client (azp) is still configured and may still use its stream,
  * else why not. Tokens the operator minted (azp "cli") have no client.

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "keys.h"
 #include "methods.h"
+#include "revoke.h"
 #include "token.h"
 #include "validate.h"
 
@@ -36,6 +37,8 @@ cli_usage(FILE *fp)
 	    "                        [--from N] [--to N] [--client NAME]\n"
 	    "                                             issue a token locally, same rules as the API\n"
 	    "       streamtoken verify [-c FILE] [--url URL] TOKEN\n"
+	    "       streamtoken revoke [-c FILE] --jti JTI | --stream UID [--before T] |\n"
+	    "                          --client NAME [--before T] | --compact\n"
 	    "                                             check a token (for a media URL), explain why\n"
 	    "       streamtoken --help | --version\n"
 	    "The configuration is -c FILE, else $STREAMTOKEN_CONFIG, else %s.\n",
@@ -418,6 +421,7 @@ cmd_verify(int argc, char **argv)
 	const char *path = NULL, *url = NULL;
 	struct config *cfg;
 	enum token_status st;
+	bool revoked;
 	struct claims cl;
 	int c, status;
 
@@ -447,12 +451,131 @@ cmd_verify(int argc, char **argv)
 	    (int64_t)time(NULL), &cl);
 	if (st == TOKEN_VALID || st == TOKEN_EXPIRED || st == TOKEN_NOT_YET_VALID)
 		print_claims(&cl);
-	if (st == TOKEN_VALID)
+	revoked = st == TOKEN_VALID && check_revoked(cfg, &cl, (int64_t)time(NULL));
+	if (st == TOKEN_VALID && !revoked)
 		printf("valid\n");
 	else
-		fprintf(stderr, "streamtoken: invalid: %s\n", token_status_reason(st));
+		fprintf(stderr, "streamtoken: invalid: %s\n",
+		    revoked ? "revoked" : token_status_reason(st));
 	config_free(cfg);
-	return st == TOKEN_VALID ? 0 : 1;
+	return st == TOKEN_VALID && !revoked ? 0 : 1;
+}
+
+/* A Unix time from the command line, strictly. */
+static bool
+parse_arg_time(const char *name, const char *v, int64_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = (v[0] >= '0' && v[0] <= '9') ? strtoull(v, &end, 10) : 0;
+	if (v[0] < '0' || v[0] > '9' || errno != 0 || *end != '\0' ||
+	    n > (unsigned long long)INT64_MAX) {
+		fprintf(stderr, "streamtoken: --%s must be Unix seconds\n", name);
+		return false;
+	}
+	*out = (int64_t)n;
+	return true;
+}
+
+/*
+ * Entries may go once every token they could refuse has expired: that
+ * needs a cap on lifetimes (max_ttl, no unlimited tokens).
+ */
+static int
+compact_revocations(const struct config *cfg)
+{
+	size_t kept, dropped;
+	char err[1024];
+	int64_t horizon;
+
+	if (cfg->allow_unlimited || cfg->max_ttl == 0) {
+		fprintf(stderr, "streamtoken: revoke --compact needs max_ttl and "
+		    "allow_unlimited = no: without a longest lifetime no entry "
+		    "can be dropped\n");
+		return 1;
+	}
+	horizon = (int64_t)time(NULL) - cfg->max_ttl - cfg->leeway;
+	if (!revoke_compact(cfg->revocation_file, horizon, &kept, &dropped, err,
+	    sizeof(err))) {
+		fprintf(stderr, "streamtoken: %s\n", err);
+		return 1;
+	}
+	printf("%zu entries kept, %zu dropped (older than %lld)\n", kept, dropped,
+	    (long long)horizon);
+	return 0;
+}
+
+static int
+cmd_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"jti", required_argument, NULL, 'j'},
+		{"stream", required_argument, NULL, 's'},
+		{"client", required_argument, NULL, 'C'},
+		{"before", required_argument, NULL, 'b'},
+		{"compact", no_argument, NULL, 'x'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *path = NULL, *value = NULL;
+	enum revoke_kind kind = REVOKE_JTI;
+	int64_t now = (int64_t)time(NULL), when = now + 1;
+	bool compact = false, have_before = false;
+	struct config *cfg;
+	int opt, status = 2, kinds = 0;
+	char err[1024];
+
+	if (wants_help(argc, argv, "revoke [-c FILE] --jti JTI | --stream UID "
+	    "[--before T] | --client NAME [--before T] | --compact", &status))
+		return status;
+	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'j': kind = REVOKE_JTI; value = optarg; kinds++; break;
+		case 's': kind = REVOKE_STREAM; value = optarg; kinds++; break;
+		case 'C': kind = REVOKE_CLIENT; value = optarg; kinds++; break;
+		case 'b':
+			if (!parse_arg_time("before", optarg, &when))
+				return 2;
+			have_before = true;
+			break;
+		case 'x': compact = true; kinds++; break;
+		default: return 2;
+		}
+	}
+	if (optind != argc || kinds != 1 || (have_before && kind == REVOKE_JTI)) {
+		fprintf(stderr, "streamtoken: revoke needs exactly one of --jti, "
+		    "--stream, --client or --compact (--before with --stream or "
+		    "--client only)\n");
+		return 2;
+	}
+	if (!compact && !revoke_valid_value(kind, value)) {
+		fprintf(stderr, "streamtoken: --%s: not a valid %s\n",
+		    revoke_kind_name(kind), revoke_kind_name(kind));
+		return 2;
+	}
+	cfg = load_or_complain(path);
+	if (cfg == NULL)
+		return 1;
+	if (cfg->revocation_file == NULL) {
+		fprintf(stderr, "streamtoken: no revocation_file in [server] of %s\n",
+		    cfg->path);
+		status = 1;
+	} else if (compact) {
+		status = compact_revocations(cfg);
+	} else if (!revoke_append(cfg->revoke, cfg->revocation_file, kind, value,
+	    kind == REVOKE_JTI ? now : when, err, sizeof(err))) {
+		fprintf(stderr, "streamtoken: %s\n", err);
+		status = 1;
+	} else {
+		printf("revoked %s %s%s\n", revoke_kind_name(kind), value,
+		    kind == REVOKE_JTI ? "" : " (tokens issued before that time)");
+		status = 0;
+	}
+	config_free(cfg);
+	return status;
 }
 
 static const struct {
@@ -463,6 +586,7 @@ static const struct {
 	{"gen-secret", cmd_gen_secret},
 	{"gen-client", cmd_gen_client},
 	{"mint", cmd_mint},
+	{"revoke", cmd_revoke},
 	{"verify", cmd_verify},
 };
 

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "config.h"
 #include "keys.h"
+#include "revoke.h"
 #include "token.h"
 #include "tokcache.h"
 #include "text.h"
@@ -34,6 +36,7 @@ struct parser {
 	/* key section state, moved into the key at section end */
 	char *secret_file;
 	unsigned secret_line;
+	unsigned revocation_line;	/* of [server] revocation_file */
 	bool sign_set;
 	/* route section state */
 	char *pattern;
@@ -343,7 +346,7 @@ resolve_path(struct parser *p, const char *v)
 /* ---- one handler per section kind; each knows its keys ---- */
 
 enum { K_1 = 1, K_2 = 2, K_3 = 4, K_4 = 8, K_5 = 16, K_6 = 32, K_7 = 64, K_8 = 128,
-    K_9 = 256 };
+    K_9 = 256, K_10 = 512, K_11 = 1024, K_12 = 2048, K_13 = 4096 };
 
 static bool
 seen_once(struct parser *p, unsigned bit, const char *key)
@@ -424,6 +427,16 @@ server_key(struct parser *p, const char *key, char *v)
 		cfg->url_prefix = len > 1 ? strdup(v) : NULL;
 		return len == 1 || cfg->url_prefix != NULL || fail(p, "out of memory");
 	}
+	if (!strcmp(key, "revocation_file")) {
+		if (!seen_once(p, K_13, key))
+			return false;
+		if (*v == '\0')
+			return fail(p, "revocation_file must not be empty");
+		free(cfg->revocation_file);
+		cfg->revocation_file = resolve_path(p, v);
+		p->revocation_line = p->line;
+		return cfg->revocation_file != NULL || fail(p, "out of memory");
+	}
 	return fail(p, "unknown key %s in [server]", key);
 }
 
@@ -472,6 +485,9 @@ client_key(struct parser *p, const char *key, char *v)
 	if (!strcmp(key, "streams"))
 		return seen_once(p, K_2, key) &&
 		    for_each_item(p, v, key, add_client_pattern, c);
+	if (!strcmp(key, "may_revoke"))
+		return seen_once(p, K_3, key) &&
+		    parse_bool(p, key, v, &c->may_revoke);
 	return fail(p, "unknown key %s in [client %s]", key, c->name);
 }
 
@@ -952,6 +968,15 @@ config_load(const char *path, char *err, size_t errlen)
 	cfg->tokcache = tokcache_new();
 	if (cfg->tokcache == NULL)
 		goto out;	/* err says out of memory */
+	if (cfg->revocation_file != NULL) {
+		cfg->revoke = revoke_open(cfg->revocation_file, (int64_t)time(NULL),
+		    msg, sizeof(msg));
+		if (cfg->revoke == NULL) {
+			snprintf(err, errlen, "%s:%u: revocation_file: %s", path,
+			    p.revocation_line, msg);
+			goto out;
+		}
+	}
 	ok = true;
 out:
 	if (fp != NULL)
@@ -976,6 +1001,8 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	tokcache_free(cfg->tokcache);
+	revoke_free(cfg->revoke);
+	free(cfg->revocation_file);
 	for (i = 0; i < cfg->nkeys; i++) {
 		free(cfg->keys[i].name);
 		key_free_secret(cfg->keys[i].secret, cfg->keys[i].secret_len);

@@ -1,7 +1,8 @@
 /*
  * config: the INI file, parsed once into a struct config that is not changed
  * afterwards, except for its cache of verified tokens (tokcache), which
- * token_verify fills. One request at a time: no lock.
+ * token_verify fills, and the revocations it follows (revoke). One
+ * request at a time: no lock.
  */
 #ifndef ST_CONFIG_H
 #define ST_CONFIG_H
@@ -44,6 +45,7 @@ struct client {
 	unsigned char token_sha256[32];
 	char **streams;			/* glob patterns */
 	size_t nstreams;
+	bool may_revoke;		/* Auth.RevokeTokens */
 	unsigned line;
 };
 
@@ -88,6 +90,10 @@ struct config {
 
 	/* Tokens verified with this configuration's keys (token_verify). */
 	struct tokcache *tokcache;
+
+	/* Revoked tokens: the file every process follows (NULL: none). */
+	char *revocation_file;
+	struct revoke *revoke;
 };
 
 /*

@@ -130,6 +130,10 @@ verify_token(struct call *call)
 		    call->req->now, &res.claims);
 		valid = res.token_status == TOKEN_VALID;
 		reason = token_status_reason(res.token_status);
+		if (valid && check_revoked(cfg, &res.claims, call->req->now)) {
+			valid = false;
+			reason = "revoked";
+		}
 		authentic = valid || res.token_status == TOKEN_EXPIRED ||
 		    res.token_status == TOKEN_NOT_YET_VALID;
 	}

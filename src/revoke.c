@@ -1,0 +1,640 @@
+/* revoke: the revocation file, a hash set of what it revokes, and its upkeep. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "revoke.h"
+
+#define REVOKE_FILE_MAX (256u << 20)	/* a larger file is refused, not read */
+#define REVOKE_LINE_MAX 256
+#define APPEND_TRIES 8			/* a compaction may replace the file meanwhile */
+
+/* One entry: its key (kind letter + value) in the arena, and its time. */
+struct entry {
+	uint64_t hash;
+	uint32_t key;			/* offset in the arena */
+	uint32_t len;
+	int64_t time;
+};
+
+/* Open addressing over entries; slots hold an entry index + 1, 0 = empty. */
+struct table {
+	uint32_t *slots;
+	size_t nslots;			/* a power of two, at least twice n */
+	struct entry *e;
+	size_t n, cap;
+	char *arena;
+	size_t used, arena_cap;
+};
+
+struct revoke {
+	char *path;
+	dev_t dev;			/* the file read so far: a new inode is a rewrite */
+	ino_t ino;
+	off_t offset;			/* bytes taken in, up to a complete line */
+	unsigned line;			/* lines taken in, for FILE:LINE */
+	int64_t checked;		/* the second of the last stat */
+	struct table t;
+};
+
+static const char kind_letter[] = {'j', 's', 'c'};
+static const char *const kind_names[] = {"jti", "stream", "client"};
+
+const char *
+revoke_kind_name(enum revoke_kind kind)
+{
+	return kind_names[kind];
+}
+
+/* ---- the hash set ---- */
+
+static uint64_t
+key_hash(const char *key, size_t len)
+{
+	uint64_t h = 14695981039346656037ull;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void
+table_free(struct table *t)
+{
+	free(t->slots);
+	free(t->e);
+	free(t->arena);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct entry *
+table_find(const struct table *t, const char *key, size_t len, uint64_t h)
+{
+	size_t i;
+
+	if (t->nslots == 0)
+		return NULL;
+	for (i = h & (t->nslots - 1); t->slots[i] != 0; i = (i + 1) & (t->nslots - 1)) {
+		struct entry *e = &t->e[t->slots[i] - 1];
+
+		if (e->hash == h && e->len == len &&
+		    memcmp(t->arena + e->key, key, len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static bool
+table_grow_slots(struct table *t)
+{
+	size_t n = t->nslots ? t->nslots * 2 : 1024, i, j;
+	uint32_t *slots = calloc(n, sizeof(*slots));
+
+	if (slots == NULL)
+		return false;
+	for (i = 0; i < t->n; i++) {
+		for (j = t->e[i].hash & (n - 1); slots[j] != 0; j = (j + 1) & (n - 1))
+			continue;
+		slots[j] = (uint32_t)(i + 1);
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = n;
+	return true;
+}
+
+/* Grows *p (an array of *cap items of size bytes) to hold need items. */
+static bool
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 256;
+	void *q;
+
+	while (n < need)
+		n *= 2;
+	if (n == *cap)
+		return true;
+	q = realloc(*p, n * size);
+	if (q == NULL)
+		return false;
+	*p = q;
+	*cap = n;
+	return true;
+}
+
+/* Adds key, or moves its time later: the latest "before" wins. */
+static bool
+table_put(struct table *t, const char *key, size_t len, int64_t time)
+{
+	uint64_t h = key_hash(key, len);
+	struct entry *e = table_find(t, key, len, h);
+	size_t i;
+
+	if (e != NULL) {
+		if (time > e->time)
+			e->time = time;
+		return true;
+	}
+	if ((t->n + 1) * 2 > t->nslots && !table_grow_slots(t))
+		return false;
+	if (!grow((void **)&t->e, &t->cap, t->n + 1, sizeof(*t->e)) ||
+	    !grow((void **)&t->arena, &t->arena_cap, t->used + len, 1))
+		return false;
+	memcpy(t->arena + t->used, key, len);
+	e = &t->e[t->n];
+	e->hash = h;
+	e->key = (uint32_t)t->used;
+	e->len = (uint32_t)len;
+	e->time = time;
+	t->used += len;
+	for (i = h & (t->nslots - 1); t->slots[i] != 0; i = (i + 1) & (t->nslots - 1))
+		continue;
+	t->slots[i] = (uint32_t)(++t->n);
+	return true;
+}
+
+/* The time of kind:value, or -1 when it is not revoked. */
+static int64_t
+table_time(const struct table *t, enum revoke_kind kind, const char *value)
+{
+	char key[1 + REVOKE_VALUE_MAX];
+	size_t len = strlen(value);
+	const struct entry *e;
+
+	if (t->n == 0 || len == 0 || len > REVOKE_VALUE_MAX)
+		return -1;
+	key[0] = kind_letter[kind];
+	memcpy(key + 1, value, len);
+	e = table_find(t, key, len + 1, key_hash(key, len + 1));
+	return e != NULL ? e->time : -1;
+}
+
+/* ---- lines: "KIND VALUE TIME" ---- */
+
+bool
+revoke_valid_value(enum revoke_kind kind, const char *value)
+{
+	size_t len = strlen(value), i;
+
+	if (kind != REVOKE_JTI)
+		return config_valid_name(value, len);
+	/* token.c's valid_jti: base64url, shorter than struct claims' jti */
+	if (len == 0 || len >= sizeof(((struct claims *)0)->jti))
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = value[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Parses one line (no newline); false with why on a corrupt one. */
+static bool
+parse_line(char *s, enum revoke_kind *kind, char **value, int64_t *time,
+    const char **why)
+{
+	char *v, *t, *end;
+	unsigned long long n;
+	size_t k;
+
+	v = strchr(s, ' ');
+	t = v != NULL ? strchr(v + 1, ' ') : NULL;
+	if (t == NULL) {
+		*why = "expected KIND VALUE TIME";
+		return false;
+	}
+	*v++ = '\0';
+	*t++ = '\0';
+	for (k = 0; k < 3 && strcmp(s, kind_names[k]) != 0; k++)
+		continue;
+	if (k == 3) {
+		*why = "kind must be jti, stream or client";
+		return false;
+	}
+	if (!revoke_valid_value((enum revoke_kind)k, v)) {
+		*why = k == REVOKE_JTI ? "jti must be 1 to 63 base64url characters" :
+		    "name must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -";
+		return false;
+	}
+	errno = 0;
+	n = strtoull(t, &end, 10);
+	if (*t < '0' || *t > '9' || *end != '\0' || errno != 0 ||
+	    n > (unsigned long long)INT64_MAX) {
+		*why = "time must be Unix seconds";
+		return false;
+	}
+	*kind = (enum revoke_kind)k;
+	*value = v;
+	*time = (int64_t)n;
+	return true;
+}
+
+/* Takes in the complete lines of buf; returns the bytes used, -1 without memory. */
+static ssize_t
+take_lines(struct revoke *r, struct table *t, char *buf, size_t len)
+{
+	char *p = buf, *nl, key[1 + REVOKE_VALUE_MAX];
+	enum revoke_kind kind;
+	const char *why;
+	char *value;
+	int64_t time;
+
+	while ((nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL) {
+		*nl = '\0';
+		r->line++;
+		if (*p != '\0' && *p != '#') {
+			if (nl - p > REVOKE_LINE_MAX || memchr(p, '\0', (size_t)(nl - p))) {
+				log_msg("%s:%u: revocation line unreadable, skipped",
+				    r->path, r->line);
+			} else if (!parse_line(p, &kind, &value, &time, &why)) {
+				log_msg("%s:%u: %s, line skipped", r->path, r->line, why);
+			} else {
+				size_t n = strlen(value);
+
+				key[0] = kind_letter[kind];
+				memcpy(key + 1, value, n);
+				if (!table_put(t, key, n + 1, time))
+					return -1;
+			}
+		}
+		p = nl + 1;
+	}
+	return p - buf;
+}
+
+/*
+ * Reads the file from r->offset on into t. from_start: a new inode, read
+ * whole. False (with err) when it cannot be read; a missing file is empty.
+ */
+static bool
+read_file(struct revoke *r, struct table *t, bool from_start, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len, got = 0;
+	ssize_t n, used;
+	bool ok = false;
+	int fd;
+
+	fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			r->dev = 0;
+			r->ino = 0;
+			r->offset = 0;
+			return true;
+		}
+		snprintf(err, errlen, "%s: cannot read: %s", r->path, strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", r->path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > REVOKE_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %u MB", r->path,
+		    REVOKE_FILE_MAX >> 20);
+		goto out;
+	}
+	/* Replaced between the caller's stat and this open: read it whole. */
+	if (from_start || st.st_dev != r->dev || st.st_ino != r->ino) {
+		r->offset = 0;
+		r->line = 0;
+	}
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
+	if (st.st_size <= r->offset) {
+		ok = true;
+		goto out;
+	}
+	len = (size_t)(st.st_size - r->offset);
+	buf = malloc(len + 1);
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	while (got < len) {
+		n = pread(fd, buf + got, len - got, r->offset + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", r->path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	used = take_lines(r, t, buf, got);
+	if (used < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	r->offset += used;	/* a line still being written waits for the next read */
+	ok = true;
+out:
+	free(buf);
+	close(fd);
+	return ok;
+}
+
+struct revoke *
+revoke_open(const char *path, int64_t now, char *err, size_t errlen)
+{
+	struct revoke *r = calloc(1, sizeof(*r));
+
+	if (r == NULL || (r->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (!read_file(r, &r->t, true, err, errlen))
+		goto fail;
+	r->checked = now;
+	return r;
+fail:
+	revoke_free(r);
+	return NULL;
+}
+
+void
+revoke_free(struct revoke *r)
+{
+	if (r == NULL)
+		return;
+	table_free(&r->t);
+	free(r->path);
+	free(r);
+}
+
+void
+revoke_refresh(struct revoke *r, int64_t now)
+{
+	struct revoke fresh;
+	struct stat st;
+	char err[512];
+
+	if (r == NULL || now == r->checked)
+		return;
+	r->checked = now;
+	if (stat(r->path, &st) != 0)
+		return;		/* gone or unreadable: keep what is in force */
+	if (st.st_dev == r->dev && st.st_ino == r->ino) {
+		if (st.st_size > r->offset && !read_file(r, &r->t, false, err,
+		    sizeof(err)))
+			log_msg("revocations: %s", err);
+		if (st.st_size >= r->offset)
+			return;
+	}
+	/* Replaced (a compaction) or cut short: read it whole, then swap. */
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.path = r->path;
+	if (!read_file(&fresh, &fresh.t, true, err, sizeof(err))) {
+		log_msg("revocations: %s; keeping the entries in force", err);
+		table_free(&fresh.t);
+		return;
+	}
+	table_free(&r->t);
+	r->t = fresh.t;
+	r->dev = fresh.dev;
+	r->ino = fresh.ino;
+	r->offset = fresh.offset;
+	r->line = fresh.line;
+}
+
+bool
+revoke_applies(const struct revoke *r, const struct claims *c)
+{
+	int64_t before;
+
+	if (r == NULL || r->t.n == 0)
+		return false;
+	if (table_time(&r->t, REVOKE_JTI, c->jti) >= 0)
+		return true;
+	before = table_time(&r->t, REVOKE_STREAM, c->sub);
+	if (before >= 0 && c->iat < before)
+		return true;
+	before = table_time(&r->t, REVOKE_CLIENT, c->azp);
+	return before >= 0 && c->iat < before;
+}
+
+size_t
+revoke_count(const struct revoke *r)
+{
+	return r != NULL ? r->t.n : 0;
+}
+
+/* ---- writing ---- */
+
+/* The file at path, opened for appending and locked; -1 with err. */
+static int
+open_locked(const char *path, int flags, char *err, size_t errlen)
+{
+	struct stat held, named;
+	int fd, tries;
+
+	for (tries = 0; tries < APPEND_TRIES; tries++) {
+		fd = open(path, flags | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX) != 0) {
+			snprintf(err, errlen, "%s: lock: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		/* A compaction may have renamed a new file over the one opened. */
+		if (fstat(fd, &held) == 0 && stat(path, &named) == 0 &&
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+			return fd;
+		close(fd);
+	}
+	snprintf(err, errlen, "%s: replaced while being opened", path);
+	return -1;
+}
+
+static bool
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+bool
+revoke_append(struct revoke *r, const char *path, enum revoke_kind kind,
+    const char *value, int64_t time, char *err, size_t errlen)
+{
+	char line[REVOKE_LINE_MAX + 2], key[1 + REVOKE_VALUE_MAX];
+	size_t vlen = strlen(value);
+	bool ok = false;
+	int fd, n;
+
+	if (!revoke_valid_value(kind, value) || time < 0) {
+		snprintf(err, errlen, "not a valid %s", kind_names[kind]);
+		return false;
+	}
+	n = snprintf(line, sizeof(line), "%s %s %" PRId64 "\n", kind_names[kind],
+	    value, time);
+	fd = open_locked(path, O_WRONLY | O_APPEND | O_CREAT, err, errlen);
+	if (fd < 0)
+		return false;
+	/* One write under the lock: readers never see half a line for long. */
+	if (!write_all(fd, line, (size_t)n) || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	ok = true;
+	if (r != NULL) {
+		key[0] = kind_letter[kind];
+		memcpy(key + 1, value, vlen);
+		if (!table_put(&r->t, key, vlen + 1, time))
+			log_msg("revocations: out of memory; the entry applies "
+			    "from the next read of the file");
+	}
+out:
+	close(fd);
+	return ok;
+}
+
+/* fsync(2) of the folder holding path, so that a rename is durable. */
+static void
+sync_folder(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + 1), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Copies the lines of buf that are still needed to out; counts them. */
+static bool
+copy_kept_lines(FILE *out, char *buf, size_t len, int64_t horizon,
+    size_t *kept, size_t *dropped)
+{
+	char *p = buf, *nl, copy[REVOKE_LINE_MAX + 1], *value;
+	enum revoke_kind kind;
+	const char *why;
+	int64_t time;
+
+	while (p < buf + len) {
+		size_t n;
+
+		nl = memchr(p, '\n', len - (size_t)(p - buf));
+		n = nl != NULL ? (size_t)(nl - p) : len - (size_t)(p - buf);
+		if (n == 0 || *p == '#') {
+			p += n + 1;
+			continue;
+		}
+		/* A corrupt line is kept as it is: nothing is lost unread. */
+		if (n <= REVOKE_LINE_MAX) {
+			memcpy(copy, p, n);
+			copy[n] = '\0';
+			if (parse_line(copy, &kind, &value, &time, &why) &&
+			    time < horizon) {
+				(*dropped)++;
+				p += n + 1;
+				continue;
+			}
+		}
+		if (fwrite(p, 1, n, out) != n || fputc('\n', out) == EOF)
+			return false;
+		(*kept)++;
+		p += n + 1;
+	}
+	return true;
+}
+
+bool
+revoke_compact(const char *path, int64_t horizon, size_t *kept,
+    size_t *dropped, char *err, size_t errlen)
+{
+	char tmp[4096], *buf = NULL;
+	struct stat st;
+	FILE *out = NULL;
+	bool ok = false;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	*kept = *dropped = 0;
+	fd = open_locked(path, O_RDWR, err, errlen);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > REVOKE_FILE_MAX) {
+		snprintf(err, errlen, "%s: cannot read it whole", path);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	while (got < (size_t)st.st_size &&
+	    (n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got)) > 0)
+		got += (size_t)n;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	out = fopen(tmp, "wx");
+	if (out == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fchmod(fileno(out), st.st_mode & 07777);
+	if (fchown(fileno(out), st.st_uid, st.st_gid) != 0 && geteuid() == 0)
+		log_msg("%s: cannot keep the owner: %s", tmp, strerror(errno));
+	if (!copy_kept_lines(out, buf, got, horizon, kept, dropped) ||
+	    fflush(out) != 0 || fsync(fileno(out)) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "rename to %s: %s", path, strerror(errno));
+		goto out;
+	}
+	sync_folder(path);
+	ok = true;
+out:
+	if (out != NULL) {
+		fclose(out);
+		if (!ok)
+			unlink(tmp);
+	}
+	free(buf);
+	close(fd);
+	return ok;
+}
