@@ -287,3 +287,34 @@ key_random(unsigned char *out, size_t n)
 {
 	return RAND_bytes(out, (int)n) == 1;
 }
+
+/*
+ * What one key may hold in the secure heap: its secret's block (4 KB,
+ * 8 KB in OpenSSL's buddy allocator), its HMAC states, or an asymmetric
+ * key's private numbers. Twice that for all keys: during a reload the old
+ * configuration's keys and the new one's are held at once.
+ */
+#define SECURE_HEAP_PER_KEY 16384
+#define SECURE_HEAP_MIN (256 * 1024)
+#define SECURE_HEAP_MINSIZE 16
+
+size_t
+key_secure_heap_size(size_t nkeys)
+{
+	size_t size = SECURE_HEAP_MIN;
+
+	while (size < 2 * nkeys * SECURE_HEAP_PER_KEY && size < ((size_t)1 << 30))
+		size *= 2;
+	return size;
+}
+
+int
+key_secure_heap_start(size_t size)
+{
+	if (CRYPTO_secure_malloc_initialized()) {
+		/* Only an empty heap can be made again, at another size. */
+		if (CRYPTO_secure_used() != 0 || !CRYPTO_secure_malloc_done())
+			return 0;
+	}
+	return CRYPTO_secure_malloc_init(size, SECURE_HEAP_MINSIZE);
+}

@@ -41,6 +41,16 @@ size_t key_hmac(const struct key *key, const void *data, size_t len,
 /* SHA-256 without EVP's per-call fetch (bearer tokens are hashed per request). */
 void key_sha256(const void *data, size_t len, unsigned char out[32]);
 
+/*
+ * OpenSSL's secure heap (mlock'ed, never in a core or swap, guard pages
+ * around it), where secrets and HMAC states are allocated: the size for
+ * nkeys keys, and its start. key_secure_heap_start returns 1 when the heap
+ * is locked in memory, 2 when it could not be locked (RLIMIT_MEMLOCK), 0
+ * when there is none (allocations then fall back to the ordinary heap).
+ */
+size_t key_secure_heap_size(size_t nkeys);
+int key_secure_heap_start(size_t size);
+
 /* Fills out with n random bytes from OpenSSL's CSPRNG. */
 bool key_random(unsigned char *out, size_t n);
 

@@ -198,6 +198,47 @@ keep_secrets_out_of_dumps(void)
 #endif
 }
 
+/* Says where the secrets of the configuration just loaded live. */
+static void
+report_secure_heap(int started, size_t size, const struct config *cfg)
+{
+	if (started == 1)
+		log_msg("secrets of %zu keys in a %zu KB secure heap", cfg->nkeys,
+		    size / 1024);
+	else if (started == 2)
+		log_msg("secure heap of %zu KB could not be locked in memory "
+		    "(RLIMIT_MEMLOCK): secrets may be swapped", size / 1024);
+	else
+		log_msg("no secure heap (mmap refused): secrets are in ordinary "
+		    "memory");
+}
+
+/*
+ * Loads the configuration with its secrets in OpenSSL's secure heap, sized
+ * for the keys it names: when the first size is too small, the heap is
+ * made again at the right size and the file read a second time.
+ */
+static struct config *
+load_into_secure_heap(const char *path, char *err, size_t errlen)
+{
+	size_t size = key_secure_heap_size(0);
+	int started = key_secure_heap_start(size);
+	struct config *cfg = config_load(path, err, errlen);
+
+	if (cfg == NULL)
+		return NULL;
+	if (started != 0 && key_secure_heap_size(cfg->nkeys) > size) {
+		size = key_secure_heap_size(cfg->nkeys);
+		config_free(cfg);
+		started = key_secure_heap_start(size);
+		cfg = config_load(path, err, errlen);
+		if (cfg == NULL)
+			return NULL;
+	}
+	report_secure_heap(started, size, cfg);
+	return cfg;
+}
+
 /* After the keys are read: root is needed for nothing else. */
 static bool
 drop_privileges(const char *user)
@@ -240,7 +281,7 @@ serve(const char *opt_path, const char *user)
 
 	keep_secrets_out_of_dumps();
 	/* Nothing is served on a bad configuration. */
-	cfg = config_load(path, err, sizeof(err));
+	cfg = load_into_secure_heap(path, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

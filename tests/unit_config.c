@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "config.h"
 #include "keys.h"
+#include "revoke.h"
 #include "text.h"
 
 static struct fixture fx;
@@ -109,6 +110,18 @@ static const struct bad_row bad_rows[] = {
 	{"config_rejects_bad_boolean_sign",
 	    "[key main]\nsecret_file = main.key\nsign = y\n" CLIENT, 3,
 	    "sign must be yes or no"},
+	{"config_rejects_empty_revocation_file",
+	    "[server]\nrevocation_file =\n" KEY CLIENT, 2,
+	    "revocation_file must not be empty"},
+	{"config_rejects_revocation_file_that_is_a_folder",
+	    "[server]\nrevocation_file = .\n" KEY CLIENT, 2,
+	    "not a regular file"},
+	{"config_rejects_revocation_file_twice",
+	    "[server]\nrevocation_file = a\nrevocation_file = b\n" KEY CLIENT, 3,
+	    "revocation_file"},
+	{"config_rejects_bad_boolean_may_revoke",
+	    KEY CLIENT "may_revoke = sure\n", 5,
+	    "may_revoke must be yes or no"},
 	{"config_rejects_unknown_algorithm",
 	    "[key main]\nalgorithm = RS256\nsecret_file = main.key\n" CLIENT, 2,
 	    "algorithm must be HS256, HS384 or HS512"},
@@ -978,6 +991,52 @@ name_chars_are_spec4_set_for_every_byte(void)
 	EXPECT(!config_valid_name("cam\xc3\xa9", 5));
 }
 
+static void
+config_revocation_file_and_may_revoke(void)
+{
+	static const char ini[] =
+	    "[server]\nrevocation_file = revoked.txt\n" KEY CLIENT
+	    "may_revoke = yes\n[client viewer]\ntoken_sha256 = " FX_SHA_TEST "\n";
+	struct config *cfg;
+
+	fx_write_str(&fx, "revoked.txt", "jti abc 1\n", 0644);
+	cfg = load_ok(ini);
+	EXPECT(cfg != NULL);
+	if (cfg == NULL)
+		return;
+	EXPECT(cfg->revocation_file != NULL &&
+	    strcmp(cfg->revocation_file, fx_path(&fx, "revoked.txt")) == 0);
+	EXPECT(cfg->revoke != NULL && revoke_count(cfg->revoke) == 1);
+	EXPECT(cfg->nclients == 2 && cfg->clients[0].may_revoke &&
+	    !cfg->clients[1].may_revoke);
+	config_free(cfg);
+}
+
+/* Issue 13: secrets and HMAC states live in OpenSSL's secure heap. */
+static void
+config_secrets_in_secure_heap(void)
+{
+	struct config *cfg;
+	size_t i;
+
+	EXPECT(key_secure_heap_size(0) >= 65536);
+	EXPECT(key_secure_heap_size(100) >= 2 * 100 * 16384);
+	EXPECT(key_secure_heap_start(key_secure_heap_size(2)) != 0);
+	EXPECT(CRYPTO_secure_malloc_initialized());
+	cfg = load_ok(KEY "sign = yes\n[key other]\nsecret_file = main.key\n"
+	    "sign = no\n" CLIENT);
+	EXPECT(cfg != NULL && cfg->nkeys == 2);
+	for (i = 0; cfg != NULL && i < cfg->nkeys; i++) {
+		EXPECT(CRYPTO_secure_allocated(cfg->keys[i].secret));
+		EXPECT(cfg->keys[i].hmac == NULL ||
+		    CRYPTO_secure_allocated(cfg->keys[i].hmac));
+	}
+	EXPECT(CRYPTO_secure_used() > 0);
+	config_free(cfg);
+	EXPECT(CRYPTO_secure_used() == 0);	/* all given back */
+	EXPECT(CRYPTO_secure_malloc_done());
+}
+
 int
 main(void)
 {
@@ -1028,6 +1087,8 @@ main(void)
 	RUN(config_default_path_env_beats_default);
 	RUN(config_default_path_falls_back_to_default);
 	RUN(config_valid_name_bounds_and_alphabet);
+	RUN(config_revocation_file_and_may_revoke);
+	RUN(config_secrets_in_secure_heap);
 	fx_cleanup(&fx);
 	return tap_done();
 }
