@@ -331,6 +331,24 @@ add_client_pattern(struct parser *p, const char *item, void *ctx)
 	return true;
 }
 
+static bool
+add_trusted_proxy(struct parser *p, const char *item, void *ctx)
+{
+	struct config *cfg = ctx;
+	struct ip_net n, *nets;
+
+	if (!ip_parse_net(item, &n))
+		return fail(p, "trusted_proxies: '%s' is not an IPv4 or IPv6 address "
+		    "or CIDR block", item);
+	nets = realloc(cfg->trusted_proxies,
+	    (cfg->ntrusted_proxies + 1) * sizeof(*nets));
+	if (nets == NULL)
+		return fail(p, "out of memory");
+	cfg->trusted_proxies = nets;
+	nets[cfg->ntrusted_proxies++] = n;
+	return true;
+}
+
 static char *
 resolve_path(struct parser *p, const char *v)
 {
@@ -427,6 +445,9 @@ server_key(struct parser *p, const char *key, char *v)
 		cfg->url_prefix = len > 1 ? strdup(v) : NULL;
 		return len == 1 || cfg->url_prefix != NULL || fail(p, "out of memory");
 	}
+	if (!strcmp(key, "trusted_proxies"))
+		return seen_once(p, K_12, key) &&
+		    for_each_item(p, v, key, add_trusted_proxy, cfg);
 	if (!strcmp(key, "revocation_file")) {
 		if (!seen_once(p, K_13, key))
 			return false;
@@ -1003,6 +1024,7 @@ config_free(struct config *cfg)
 	tokcache_free(cfg->tokcache);
 	revoke_free(cfg->revoke);
 	free(cfg->revocation_file);
+	free(cfg->trusted_proxies);
 	for (i = 0; i < cfg->nkeys; i++) {
 		free(cfg->keys[i].name);
 		key_free_secret(cfg->keys[i].secret, cfg->keys[i].secret_len);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipaddr.h"
 #include "route.h"
 
 #define ST_NAME_MAX 128		/* SPEC 4: names are 1 to 128 characters */
@@ -90,6 +91,10 @@ struct config {
 
 	/* Tokens verified with this configuration's keys (token_verify). */
 	struct tokcache *tokcache;
+
+	/* Proxies whose X-Forwarded-For is believed (a token's ip claim). */
+	struct ip_net *trusted_proxies;
+	size_t ntrusted_proxies;
 
 	/* Revoked tokens: the file every process follows (NULL: none). */
 	char *revocation_file;

@@ -110,6 +110,15 @@ static const struct bad_row bad_rows[] = {
 	{"config_rejects_bad_boolean_sign",
 	    "[key main]\nsecret_file = main.key\nsign = y\n" CLIENT, 3,
 	    "sign must be yes or no"},
+	{"config_rejects_trusted_proxy_hostname",
+	    "[server]\ntrusted_proxies = 10.0.0.0/8, cdn.example\n" KEY CLIENT, 2,
+	    "trusted_proxies: 'cdn.example' is not an IPv4 or IPv6 address"},
+	{"config_rejects_trusted_proxy_bad_prefix",
+	    "[server]\ntrusted_proxies = 10.0.0.0/33\n" KEY CLIENT, 2,
+	    "trusted_proxies: '10.0.0.0/33'"},
+	{"config_rejects_empty_trusted_proxies",
+	    "[server]\ntrusted_proxies =\n" KEY CLIENT, 2,
+	    "trusted_proxies must not be empty"},
 	{"config_rejects_empty_revocation_file",
 	    "[server]\nrevocation_file =\n" KEY CLIENT, 2,
 	    "revocation_file must not be empty"},
@@ -1012,6 +1021,27 @@ config_revocation_file_and_may_revoke(void)
 	config_free(cfg);
 }
 
+static void
+config_trusted_proxies(void)
+{
+	struct config *cfg = load_ok("[server]\ntrusted_proxies = 10.0.0.0/8 , "
+	    "2001:db8::/32,192.0.2.1\n" KEY CLIENT);
+	char text[IP_NET_TEXT_MAX];
+
+	EXPECT(cfg != NULL && cfg->ntrusted_proxies == 3);
+	if (cfg == NULL || cfg->ntrusted_proxies != 3) {
+		config_free(cfg);
+		return;
+	}
+	ip_net_format(&cfg->trusted_proxies[0], text);
+	EXPECT_STR(text, "10.0.0.0/8");
+	ip_net_format(&cfg->trusted_proxies[1], text);
+	EXPECT_STR(text, "2001:db8::/32");
+	ip_net_format(&cfg->trusted_proxies[2], text);
+	EXPECT_STR(text, "192.0.2.1");
+	config_free(cfg);
+}
+
 /* Issue 13: secrets and HMAC states live in OpenSSL's secure heap. */
 static void
 config_secrets_in_secure_heap(void)
@@ -1088,6 +1118,7 @@ main(void)
 	RUN(config_default_path_falls_back_to_default);
 	RUN(config_valid_name_bounds_and_alphabet);
 	RUN(config_revocation_file_and_may_revoke);
+	RUN(config_trusted_proxies);
 	RUN(config_secrets_in_secure_heap);
 	fx_cleanup(&fx);
 	return tap_done();
