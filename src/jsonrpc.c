@@ -38,13 +38,14 @@ check_envelope(struct json_object *call, struct envelope *e,
     const char **method)
 {
 	const char *version;
+	bool has_params;
 	size_t len;
 
 	if (!json_object_is_type(call, json_type_object))
 		return ST_ERR_INVALID_REQUEST;
 	json_object_object_get_ex(call, "jsonrpc", &e->jsonrpc);
 	json_object_object_get_ex(call, "method", &e->method);
-	json_object_object_get_ex(call, "params", &e->params);
+	has_params = json_object_object_get_ex(call, "params", &e->params);
 	e->has_id = json_object_object_get_ex(call, "id", &e->id);
 	if (!jsonio_plain_string(e->jsonrpc, &version, &len) || len != 3 ||
 	    memcmp(version, "2.0", 3) != 0)
@@ -52,7 +53,8 @@ check_envelope(struct json_object *call, struct envelope *e,
 	if (!json_object_is_type(e->method, json_type_string))
 		return ST_ERR_INVALID_REQUEST;
 	*method = json_object_get_string(e->method);
-	if (e->params != NULL &&
+	/* "params": null is no structured value (json-c: NULL). */
+	if (has_params &&
 	    !json_object_is_type(e->params, json_type_object) &&
 	    !json_object_is_type(e->params, json_type_array))
 		return ST_ERR_INVALID_REQUEST;

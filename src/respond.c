@@ -11,15 +11,15 @@ write_answer(struct buf *out, const char *key, struct json_object *val,
     struct json_object *id)
 {
 	struct json_object *o = json_object_new_object();
-	bool ok;
+	bool ok = false;
 
-	ok = o != NULL &&
-	    jsonio_add(o, "jsonrpc", json_object_new_string_len("2.0", 3)) &&
-	    jsonio_add(o, key, val) &&
-	    (id == NULL ? jsonio_add_null(o, "id") :
-	    jsonio_add(o, "id", json_object_get(id)));
-	if (o == NULL)
+	if (o == NULL ||
+	    !jsonio_add(o, "jsonrpc", json_object_new_string_len("2.0", 3)))
 		json_object_put(val);
+	else
+		ok = jsonio_add(o, key, val) &&
+		    (id == NULL ? jsonio_add_null(o, "id") :
+		    jsonio_add(o, "id", json_object_get(id)));
 	if (!ok || !jsonio_write(out, o))
 		out->failed = true;
 	json_object_put(o);
