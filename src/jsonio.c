@@ -141,6 +141,12 @@ scan_string(struct scan *s)
 	while (s->i < s->len) {
 		unsigned char c = s->p[s->i];
 
+		/* Most bytes of names, ids and tokens: printable ASCII. */
+		while (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' &&
+		    ++s->i < s->len)
+			c = s->p[s->i];
+		if (s->i == s->len)
+			break;
 		if (c == '"') {
 			s->i++;
 			/* json-c would keep a member name only up to its NUL. */
@@ -153,8 +159,6 @@ scan_string(struct scan *s)
 				return false;
 		} else if (c < 0x20) {
 			return false;	/* RFC 8259 §7: escaped only */
-		} else if (c < 0x80) {
-			s->i++;
 		} else if (!scan_utf8(s)) {
 			return false;
 		}
