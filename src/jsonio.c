@@ -157,10 +157,8 @@ scan_string(struct scan *s)
 		if (c == '\\') {
 			if (!scan_escape(s, &nul))
 				return false;
-		} else if (c < 0x20) {
-			return false;	/* RFC 8259 §7: escaped only */
-		} else if (!scan_utf8(s)) {
-			return false;
+		} else if (c < 0x20 || !scan_utf8(s)) {
+			return false;	/* RFC 8259 §7: control bytes escaped only */
 		}
 	}
 	return false;

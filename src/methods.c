@@ -58,28 +58,13 @@ create_access_token(struct call *call)
 	return err;
 }
 
-/* A member of Auth.VerifyToken's params that must be a string, or absent (NULL or null). */
-static enum st_err
-verify_param_string(struct call *call, struct json_object *v, const char *name,
-    const char **out)
-{
-	size_t len;
-
-	*out = NULL;
-	if (v == NULL)
-		return ST_OK;
-	if (!jsonio_plain_string(v, out, &len))
-		return validate_refuse(&call->perr, name, strlen(name),
-		    "must be a string");
-	return ST_OK;
-}
-
 /* Reads Auth.VerifyToken's params: token (required) and url, named or positional. */
 static enum st_err
 read_verify_params(struct call *call, const char **token, const char **url)
 {
 	struct json_object *v[2] = {NULL, NULL};
-	enum st_err err;
+	const char *t, *u = NULL;
+	size_t len;
 
 	if (json_object_is_type(call->params, json_type_array)) {
 		size_t i, n = json_object_array_length(call->params);
@@ -107,10 +92,13 @@ read_verify_params(struct call *call, const char **token, const char **url)
 	/* null means not given, as an absent member does (json-c: NULL). */
 	if (v[0] == NULL)
 		return validate_refuse(&call->perr, "token", 5, "is required");
-	err = verify_param_string(call, v[0], "token", token);
-	if (err == ST_OK)
-		err = verify_param_string(call, v[1], "url", url);
-	return err;
+	if (!jsonio_plain_string(v[0], &t, &len))
+		return validate_refuse(&call->perr, "token", 5, "must be a string");
+	if (v[1] != NULL && !jsonio_plain_string(v[1], &u, &len))
+		return validate_refuse(&call->perr, "url", 3, "must be a string");
+	*token = t;
+	*url = u;
+	return ST_OK;
 }
 
 /* {"valid":..,"reason":..,["route":..,]"claims":..} of SPEC 7.3. */
@@ -139,7 +127,7 @@ static enum st_err
 verify_token(struct call *call)
 {
 	const struct config *cfg = call->req->cfg;
-	const char *token = NULL, *url = NULL, *reason, *route = NULL;
+	const char *token = "", *url = NULL, *reason, *route = NULL;
 	struct check_result res;
 	bool valid, authentic;
 	enum st_err err;
