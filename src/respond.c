@@ -5,31 +5,59 @@
 
 #include "respond.h"
 
-/* SPEC 2.2: {"jsonrpc":"2.0", key: val, "id": id}; val passes to it. */
+/*
+ * SPEC 2.2: {"jsonrpc":"2.0", "result" or "error": ..., "id": ...}. Each
+ * envelope is built once and kept for the process; an answer puts its
+ * value and id in (members that exist are replaced in place, with no
+ * allocation), is written, and takes them out again, so nothing of a
+ * request outlives it.
+ */
+static struct json_object *
+envelope(bool error)
+{
+	static struct json_object *kept[2];
+	const char *key = error ? "error" : "result";
+	struct json_object *o;
+
+	if (kept[error] != NULL)
+		return kept[error];
+	o = json_object_new_object();
+	if (o == NULL ||
+	    !jsonio_add(o, "jsonrpc", json_object_new_string_len("2.0", 3)) ||
+	    !jsonio_add_null(o, key) || !jsonio_add_null(o, "id")) {
+		json_object_put(o);
+		return NULL;
+	}
+	kept[error] = o;
+	return o;
+}
+
+/* Writes the answer holding val, which passes to it; id is borrowed. */
 static void
-write_answer(struct buf *out, const char *key, struct json_object *val,
+write_answer(struct buf *out, bool error, struct json_object *val,
     struct json_object *id)
 {
-	struct json_object *o = json_object_new_object();
-	bool ok = false;
+	const char *key = error ? "error" : "result";
+	struct json_object *o = envelope(error);
 
-	if (o == NULL ||
-	    !jsonio_add(o, "jsonrpc", json_object_new_string_len("2.0", 3)))
+	if (o == NULL) {
 		json_object_put(val);
-	else
-		ok = jsonio_add(o, key, val) &&
-		    (id == NULL ? jsonio_add_null(o, "id") :
-		    jsonio_add(o, "id", json_object_get(id)));
-	if (!ok || !jsonio_write(out, o))
 		out->failed = true;
-	json_object_put(o);
+		return;
+	}
+	json_object_object_add(o, key, val);
+	json_object_object_add(o, "id", json_object_get(id));
+	if (!jsonio_write(out, o))
+		out->failed = true;
+	json_object_object_add(o, key, NULL);
+	json_object_object_add(o, "id", NULL);
 }
 
 void
 respond_rpc_result(struct buf *out, struct json_object *id,
     struct json_object *result)
 {
-	write_answer(out, "result", json_object_get(result), id);
+	write_answer(out, false, json_object_get(result), id);
 }
 
 /* error.data: which param, and why (SPEC 2.3). */
@@ -66,7 +94,7 @@ respond_rpc_error(struct buf *out, enum st_err err, struct json_object *id,
 		out->failed = true;
 		return;
 	}
-	write_answer(out, "error", e, id);
+	write_answer(out, true, e, id);
 }
 
 void
