@@ -150,6 +150,7 @@ struct piece {
 bool
 respond_write(const struct request *req, respond_writer write, void *ctx)
 {
+	/* A constant: it answers when memory ran out, json-c could not build it then. */
 	static const char server_error[] =
 	    "Status: 500 Internal Server Error\r\n"
 	    "Content-Type: application/json\r\n"
