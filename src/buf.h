@@ -30,8 +30,6 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 /* Appends a decimal integer, without printf's cost on the hot path. */
 void buf_append_u64(struct buf *b, uint64_t v);
 void buf_append_i64(struct buf *b, int64_t v);
-/* Appends s as a JSON string literal, quotes included (RFC 8259 §7). */
-void buf_append_json_string(struct buf *b, const char *s, size_t len);
 
 /*
  * Inline because a response is assembled from a few dozen short appends:

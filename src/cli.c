@@ -224,9 +224,9 @@ cmd_gen_client(int argc, char **argv)
 	return status;
 }
 
-/* A decimal uint32 from the command line, strictly. */
+/* A decimal uint32 from the command line, strictly, as the param name. */
 static bool
-parse_arg_u32(const char *name, const char *v, struct buf *params)
+parse_arg_u32(const char *name, const char *v, struct json_object *params)
 {
 	unsigned long long n;
 	char *end;
@@ -239,8 +239,24 @@ parse_arg_u32(const char *name, const char *v, struct buf *params)
 		    "to 4294967295\n", name);
 		return false;
 	}
-	buf_printf(params, ",\"%s\":%llu", name, n);
+	/* A repeated option: its last value, as a repeated JSON member. */
+	json_object_object_del(params, name);
+	if (!jsonio_add(params, name, json_object_new_int64((int64_t)n))) {
+		fprintf(stderr, "streamtoken: out of memory\n");
+		return false;
+	}
 	return true;
+}
+
+/* --live and the like: a param that is true; false when out of memory. */
+static bool
+set_arg(struct json_object *params, const char *name, struct json_object *v)
+{
+	json_object_object_del(params, name);
+	if (jsonio_add(params, name, v))
+		return true;
+	fprintf(stderr, "streamtoken: out of memory\n");
+	return false;
 }
 
 static const struct client *
@@ -282,8 +298,7 @@ cmd_mint(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	const char *path = NULL, *client_name = NULL;
-	struct buf params;
-	struct json_doc doc;
+	struct json_object *params = json_object_new_object();
 	struct config *cfg = NULL;
 	const struct client *client;
 	struct client any;
@@ -294,10 +309,11 @@ cmd_mint(int argc, char **argv)
 	int c, status = 2;
 
 	buf_init(&tok);
-	buf_init(&params);
-	doc.chunks = NULL;
+	if (params == NULL) {
+		fprintf(stderr, "streamtoken: out of memory\n");
+		goto out;
+	}
 	/* The options become the JSON params the API would get: one set of rules. */
-	buf_puts(&params, "{");
 	if (wants_help(argc, argv, "mint [-c FILE] --stream UID [--ttl N] [--live] "
 	    "[--dvr] [--copy] [--from N] [--to N] [--client NAME]", &status))
 		goto out;
@@ -306,15 +322,24 @@ cmd_mint(int argc, char **argv)
 		case 'c': path = optarg; break;
 		case 'C': client_name = optarg; break;
 		case 's':
-			buf_puts(&params, ",\"stream\":");
-			buf_append_json_string(&params, optarg, strlen(optarg));
+			if (!set_arg(params, "stream", json_object_new_string(optarg)))
+				goto out;
 			break;
-		case 't': if (!parse_arg_u32("ttl", optarg, &params)) goto out; break;
-		case 'f': if (!parse_arg_u32("from", optarg, &params)) goto out; break;
-		case 'T': if (!parse_arg_u32("to", optarg, &params)) goto out; break;
-		case 'l': buf_puts(&params, ",\"live\":true"); break;
-		case 'd': buf_puts(&params, ",\"dvr\":true"); break;
-		case 'p': buf_puts(&params, ",\"copy\":true"); break;
+		case 't': if (!parse_arg_u32("ttl", optarg, params)) goto out; break;
+		case 'f': if (!parse_arg_u32("from", optarg, params)) goto out; break;
+		case 'T': if (!parse_arg_u32("to", optarg, params)) goto out; break;
+		case 'l':
+			if (!set_arg(params, "live", json_object_new_boolean(1)))
+				goto out;
+			break;
+		case 'd':
+			if (!set_arg(params, "dvr", json_object_new_boolean(1)))
+				goto out;
+			break;
+		case 'p':
+			if (!set_arg(params, "copy", json_object_new_boolean(1)))
+				goto out;
+			break;
 		default: goto out;
 		}
 	}
@@ -330,15 +355,8 @@ cmd_mint(int argc, char **argv)
 	client = mint_client(cfg, client_name, &any);
 	if (client == NULL)
 		goto out;
-	buf_puts(&params, "}");
-	if (params.len > 2)
-		params.data[1] = ' ';	/* each member came with a leading comma */
-	if (params.failed || !json_parse(&doc, params.data, params.len, 2, NULL)) {
-		fprintf(stderr, "streamtoken: stream: must be 1 to 128 characters from A-Z a-z 0-9 . _ ~ -\n");
-		goto out;
-	}
 	memset(&perr, 0, sizeof(perr));
-	err = validate_create_params(cfg, client, doc.root, &g, &perr);
+	err = validate_create_params(cfg, client, params, &g, &perr);
 	if (err == ST_ERR_INVALID_PARAMS) {
 		fprintf(stderr, "streamtoken: %s: %s\n", perr.param, perr.reason);
 		goto out;
@@ -355,8 +373,7 @@ cmd_mint(int argc, char **argv)
 	printf("%s\n", tok.data);
 	status = 0;
 out:
-	json_doc_free(&doc);
-	buf_free(&params);
+	json_object_put(params);
 	buf_free(&tok);
 	config_free(cfg);
 	return status;

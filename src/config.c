@@ -613,10 +613,8 @@ finish_section(struct parser *p)
 		    &k->secret_len, msg, sizeof(msg))) {
 			p->line = p->secret_line;
 			ok = fail(p, "%s", msg);
-		} else if (!key_prepare(k)) {
+		} else if (!key_prepare(k) || !token_prepare_key(k)) {
 			ok = fail(p, "out of memory");
-		} else {
-			token_prepare_key(k);
 		}
 		free(p->secret_file);
 		p->secret_file = NULL;

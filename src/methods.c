@@ -37,6 +37,8 @@ create_access_token(struct call *call)
 {
 	const struct config *cfg = call->req->cfg;
 	struct grant g;
+	struct buf tok;
+	char tok_space[1024];		/* a token fits */
 	enum st_err err;
 
 	err = validate_create_params(cfg, call->req->client, call->params, &g,
@@ -44,63 +46,80 @@ create_access_token(struct call *call)
 	memcpy(call->stream, g.stream, sizeof(call->stream));
 	if (err != ST_OK)
 		return err;
-
-	/* base64url and dots: a JSON string needs no escaping. */
-	buf_append(call->result, "\"", 1);
-	if (!methods_sign_grant(cfg, call->req->client, &g, call->req->now,
-	    call->result))
-		return ST_ERR_INTERNAL;
-	buf_append(call->result, "\"", 1);
-	return call->result->failed ? ST_ERR_INTERNAL : ST_OK;
+	buf_init_storage(&tok, tok_space, sizeof(tok_space));
+	err = ST_ERR_INTERNAL;
+	if (methods_sign_grant(cfg, call->req->client, &g, call->req->now, &tok) &&
+	    !tok.failed) {
+		call->result = json_object_new_string_len(tok.data, (int)tok.len);
+		if (call->result != NULL)
+			err = ST_OK;
+	}
+	buf_free(&tok);
+	return err;
 }
 
 /* Reads Auth.VerifyToken's params: token (required) and url, named or positional. */
 static enum st_err
 read_verify_params(struct call *call, const char **token, const char **url)
 {
-	static const char *const names[] = {"token", "url"};
-	const struct json_value *v[2] = {NULL, NULL}, *p;
-	size_t i;
+	struct json_object *v[2] = {NULL, NULL};
+	const char *t, *u = NULL;
+	size_t len;
 
-	if (call->params != NULL && call->params->type == JSON_ARRAY) {
-		if (call->params->len > 2) {
+	if (json_object_is_type(call->params, json_type_array)) {
+		size_t i, n = json_object_array_length(call->params);
+
+		if (n > 2) {
 			snprintf(call->perr.param, sizeof(call->perr.param), "params");
 			call->perr.reason = "at most 2 positional parameters";
 			return ST_ERR_INVALID_PARAMS;
 		}
-		for (p = call->params->u.first, i = 0; p != NULL; p = p->next, i++)
-			v[i] = p;
+		for (i = 0; i < n; i++)
+			v[i] = json_object_array_get_idx(call->params, i);
 	} else if (call->params != NULL) {
-		/* A repeated name: its last value, as json_get would find. */
-		for (p = call->params->u.first; p != NULL; p = p->next) {
-			for (i = 0; i < 2 && !json_key_is(p, names[i]); i++)
-				;
-			if (i == 2) {
-				validate_refuse(&call->perr, p->key, p->key_len,
+		/* json-c kept the last of a repeated name. */
+		json_object_object_foreach(call->params, key, val) {
+			if (strcmp(key, "token") == 0) {
+				v[0] = val;
+			} else if (strcmp(key, "url") == 0) {
+				v[1] = val;
+			} else {
+				return validate_refuse(&call->perr, key, strlen(key),
 				    "unknown parameter");
-				return ST_ERR_INVALID_PARAMS;
 			}
-			v[i] = p;
 		}
 	}
-	/* null means not given, as an absent member does. */
-	for (i = 0; i < 2; i++)
-		if (v[i] != NULL && v[i]->type == JSON_NULL)
-			v[i] = NULL;
-	if (v[0] == NULL) {
-		validate_refuse(&call->perr, "token", 5, "is required");
-		return ST_ERR_INVALID_PARAMS;
-	}
-	for (i = 0; i < 2; i++) {
-		if (v[i] != NULL && !json_is_plain_string(v[i])) {
-			validate_refuse(&call->perr, names[i], strlen(names[i]),
-			    "must be a string");
-			return ST_ERR_INVALID_PARAMS;
-		}
-	}
-	*token = v[0]->u.s;
-	*url = v[1] != NULL ? v[1]->u.s : NULL;
+	/* null means not given, as an absent member does (json-c: NULL). */
+	if (v[0] == NULL)
+		return validate_refuse(&call->perr, "token", 5, "is required");
+	if (!jsonio_plain_string(v[0], &t, &len))
+		return validate_refuse(&call->perr, "token", 5, "must be a string");
+	if (v[1] != NULL && !jsonio_plain_string(v[1], &u, &len))
+		return validate_refuse(&call->perr, "url", 3, "must be a string");
+	*token = t;
+	*url = u;
 	return ST_OK;
+}
+
+/* {"valid":..,"reason":..,["route":..,]"claims":..} of SPEC 7.3. */
+static struct json_object *
+verify_result(bool valid, const char *reason, const char *route,
+    const struct claims *shown)
+{
+	struct json_object *r = json_object_new_object();
+	bool ok;
+
+	ok = r != NULL &&
+	    jsonio_add(r, "valid", json_object_new_boolean(valid)) &&
+	    jsonio_add(r, "reason", json_object_new_string(reason)) &&
+	    (route == NULL || jsonio_add(r, "route", json_object_new_string(route))) &&
+	    (shown == NULL ? jsonio_add_null(r, "claims") :
+	    jsonio_add(r, "claims", token_claims_object(NULL, shown)));
+	if (!ok) {
+		json_object_put(r);
+		r = NULL;
+	}
+	return r;
 }
 
 /* SPEC 7.3: tell a backend what a token grants, and whether it opens a URL. */
@@ -108,7 +127,7 @@ static enum st_err
 verify_token(struct call *call)
 {
 	const struct config *cfg = call->req->cfg;
-	const char *token = NULL, *url = NULL, *reason;
+	const char *token = "", *url = NULL, *reason, *route = NULL;
 	struct check_result res;
 	bool valid, authentic;
 	enum st_err err;
@@ -123,8 +142,10 @@ verify_token(struct call *call)
 		reason = res.reason;
 		authentic = res.token_checked || res.token_status == TOKEN_EXPIRED ||
 		    res.token_status == TOKEN_NOT_YET_VALID;
-		if (res.routed)
+		if (res.routed) {
 			memcpy(call->stream, res.match.stream, sizeof(call->stream));
+			route = res.match.route->name;
+		}
 	} else {
 		res.token_status = token_verify(cfg, token, strlen(token),
 		    call->req->now, &res.claims);
@@ -139,22 +160,10 @@ verify_token(struct call *call)
 	}
 	if (res.token_status == TOKEN_NO_MEMORY)
 		return ST_ERR_INTERNAL;
-	buf_printf(call->result, "{\"valid\":%s,\"reason\":",
-	    valid ? "true" : "false");
-	buf_append_json_string(call->result, reason, strlen(reason));
-	if (url != NULL && res.routed) {
-		buf_puts(call->result, ",\"route\":");
-		buf_append_json_string(call->result, res.match.route->name,
-		    strlen(res.match.route->name));
-	}
-	buf_puts(call->result, ",\"claims\":");
 	/* Claims are shown only once the signature has proved them authentic. */
-	if (authentic && res.claims.sub[0] != '\0')
-		token_claims_json(call->result, NULL, &res.claims);
-	else
-		buf_puts(call->result, "null");
-	buf_puts(call->result, "}");
-	return call->result->failed ? ST_ERR_INTERNAL : ST_OK;
+	call->result = verify_result(valid, reason, route,
+	    authentic && res.claims.sub[0] != '\0' ? &res.claims : NULL);
+	return call->result != NULL ? ST_OK : ST_ERR_INTERNAL;
 }
 
 static const struct method method_table[] = {

@@ -4,15 +4,15 @@
 
 #include "buf.h"
 #include "errors.h"
-#include "json.h"
+#include "jsonio.h"
 #include "request.h"
 #include "validate.h"
 
 /* One JSON-RPC call, as a handler sees it. */
 struct call {
 	struct request *req;
-	const struct json_value *params;	/* object, array, or NULL when absent */
-	struct buf *result;		/* the handler appends the result's JSON */
+	struct json_object *params;	/* object, array, or NULL when absent */
+	struct json_object *result;	/* the handler's result; jsonrpc puts it */
 	struct param_error perr;	/* filled when ST_ERR_INVALID_PARAMS */
 	char stream[ST_NAME_MAX + 1];	/* for the log line, "" if unknown */
 };

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <json-c/json.h>
+
 #include "request.h"
 
 /* The names of enum request_known_param, grouped by first letter. */
@@ -118,6 +120,7 @@ request_free(struct request *req)
 {
 	if (req->body != req->mem.body)
 		free(req->body);
+	json_object_put(req->json);
 	buf_free(&req->headers);
 	buf_free(&req->out);
 	memset(req, 0, offsetof(struct request, mem));

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "errors.h"
 
+struct json_object;
+
 /* Where a request comes from: FastCGI, plain CGI, or a test. */
 struct request_source {
 	/* A CGI parameter, or NULL. The string lives until the request ends. */
@@ -61,6 +63,7 @@ struct request {
 	char *body;			/* NUL-terminated copy: mem.body or malloc'ed */
 	size_t body_len;
 	const struct client *client;	/* set once the bearer token matched */
+	struct json_object *json;	/* the body parsed (json-c), or NULL */
 
 	/* The response. */
 	int status;

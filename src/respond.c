@@ -5,37 +5,96 @@
 
 #include "respond.h"
 
-void
-respond_rpc_result(struct buf *out, const char *id_json, size_t id_len,
-    const char *result, size_t result_len)
+/*
+ * SPEC 2.2: {"jsonrpc":"2.0", "result" or "error": ..., "id": ...}. Each
+ * envelope is built once and kept for the process; an answer puts its
+ * value and id in (members that exist are replaced in place, with no
+ * allocation), is written, and takes them out again, so nothing of a
+ * request outlives it.
+ */
+static struct json_object *
+envelope(bool error)
 {
-	buf_puts(out, "{\"jsonrpc\":\"2.0\",\"result\":");
-	buf_append(out, result, result_len);
-	buf_puts(out, ",\"id\":");
-	buf_append(out, id_json, id_len);
-	buf_puts(out, "}");
+	static struct json_object *kept[2];
+	const char *key = error ? "error" : "result";
+	struct json_object *o;
+
+	if (kept[error] != NULL)
+		return kept[error];
+	o = json_object_new_object();
+	if (o == NULL ||
+	    !jsonio_add(o, "jsonrpc", json_object_new_string_len("2.0", 3)) ||
+	    !jsonio_add_null(o, key) || !jsonio_add_null(o, "id")) {
+		json_object_put(o);
+		return NULL;
+	}
+	kept[error] = o;
+	return o;
+}
+
+/* Writes the answer holding val, which passes to it; id is borrowed. */
+static void
+write_answer(struct buf *out, bool error, struct json_object *val,
+    struct json_object *id)
+{
+	const char *key = error ? "error" : "result";
+	struct json_object *o = envelope(error);
+
+	if (o == NULL) {
+		json_object_put(val);
+		out->failed = true;
+		return;
+	}
+	json_object_object_add(o, key, val);
+	json_object_object_add(o, "id", json_object_get(id));
+	if (!jsonio_write(out, o))
+		out->failed = true;
+	json_object_object_add(o, key, NULL);
+	json_object_object_add(o, "id", NULL);
 }
 
 void
-respond_rpc_error(struct buf *out, enum st_err err, const char *id_json,
-    size_t id_len, const struct param_error *perr)
+respond_rpc_result(struct buf *out, struct json_object *id,
+    struct json_object *result)
+{
+	write_answer(out, false, json_object_get(result), id);
+}
+
+/* error.data: which param, and why (SPEC 2.3). */
+static struct json_object *
+param_error_data(const struct param_error *perr)
+{
+	struct json_object *d = json_object_new_object();
+
+	if (d != NULL && (!jsonio_add(d, "param",
+	    json_object_new_string(perr->param)) ||
+	    !jsonio_add(d, "reason", json_object_new_string(perr->reason)))) {
+		json_object_put(d);
+		d = NULL;
+	}
+	return d;
+}
+
+void
+respond_rpc_error(struct buf *out, enum st_err err, struct json_object *id,
+    const struct param_error *perr)
 {
 	const struct st_err_info *info = st_err_info(err);
+	struct json_object *e = json_object_new_object();
+	bool ok;
 
-	buf_puts(out, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":");
-	buf_append_i64(out, info->rpc_code);
-	buf_puts(out, ",\"message\":");
-	buf_append_json_string(out, info->message, strlen(info->message));
-	if (err == ST_ERR_INVALID_PARAMS && perr != NULL && perr->reason != NULL) {
-		buf_puts(out, ",\"data\":{\"param\":");
-		buf_append_json_string(out, perr->param, strlen(perr->param));
-		buf_puts(out, ",\"reason\":");
-		buf_append_json_string(out, perr->reason, strlen(perr->reason));
-		buf_puts(out, "}");
+	ok = e != NULL &&
+	    jsonio_add(e, "code", json_object_new_int(info->rpc_code)) &&
+	    jsonio_add(e, "message", json_object_new_string(info->message));
+	if (ok && err == ST_ERR_INVALID_PARAMS && perr != NULL &&
+	    perr->reason != NULL)
+		ok = jsonio_add(e, "data", param_error_data(perr));
+	if (!ok) {
+		json_object_put(e);
+		out->failed = true;
+		return;
 	}
-	buf_puts(out, "},\"id\":");
-	buf_append(out, id_json, id_len);
-	buf_puts(out, "}");
+	write_answer(out, true, e, id);
 }
 
 void
@@ -50,7 +109,7 @@ respond_http_error(struct request *req, enum st_err err)
 		buf_puts(&req->headers, "WWW-Authenticate: Bearer "
 		    "realm=\"streamtoken\", error=\"invalid_token\"\r\n");
 	buf_reset(&req->out);
-	respond_rpc_error(&req->out, err, "null", 4, NULL);
+	respond_rpc_error(&req->out, err, NULL, NULL);
 }
 
 const char *
@@ -91,6 +150,7 @@ struct piece {
 bool
 respond_write(const struct request *req, respond_writer write, void *ctx)
 {
+	/* A constant: it answers when memory ran out, json-c could not build it then. */
 	static const char server_error[] =
 	    "Status: 500 Internal Server Error\r\n"
 	    "Content-Type: application/json\r\n"

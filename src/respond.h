@@ -8,13 +8,18 @@
 #include "buf.h"
 #include "errors.h"
 #include "request.h"
+#include "jsonio.h"
 #include "validate.h"
 
-/* id_json: the request's id serialised, or "null". */
-void respond_rpc_result(struct buf *out, const char *id_json, size_t id_len,
-    const char *result, size_t result_len);
-void respond_rpc_error(struct buf *out, enum st_err err, const char *id_json,
-    size_t id_len, const struct param_error *perr);
+/*
+ * Append one JSON-RPC answer, written by json-c, to out (out->failed when it
+ * could not be built). id is the request's (NULL: null); neither it nor
+ * result changes owner.
+ */
+void respond_rpc_result(struct buf *out, struct json_object *id,
+    struct json_object *result);
+void respond_rpc_error(struct buf *out, enum st_err err, struct json_object *id,
+    const struct param_error *perr);
 
 /* An error outside JSON-RPC dispatch: status, headers and a body with id null. */
 void respond_http_error(struct request *req, enum st_err err);

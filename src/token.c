@@ -7,9 +7,8 @@
 
 #include <openssl/crypto.h>
 
-#include "json.h"
+#include "jsonio.h"
 #include "keys.h"
-#include "text.h"
 #include "tokcache.h"
 #include "token.h"
 
@@ -157,55 +156,30 @@ base64url_decode(const char *in, size_t len, unsigned char *out,
 	return true;
 }
 
-static void
-append_bool_claim(struct buf *b, bool v)
+/* The payload, in a fixed order (json-c keeps members in the order added). */
+struct json_object *
+token_claims_object(const char *issuer, const struct claims *c)
 {
-	if (v)
-		buf_puts(b, "true");
-	else
-		buf_puts(b, "false");
-}
+	struct json_object *o = json_object_new_object();
+	bool ok;
 
-/*
- * The payload, in a fixed order. sub is escaped: a verified token from
- * another signer may carry any string there. azp is a name (read_claims
- * checks it, SPEC 4: nothing to escape) and jti base64url.
- */
-void
-token_claims_json(struct buf *b, const char *issuer, const struct claims *c)
-{
-	buf_puts(b, "{\"sub\":");
-	buf_append_json_string(b, c->sub, strlen(c->sub));
-	buf_puts(b, ",\"iat\":");
-	buf_append_i64(b, c->iat);
-	if (c->has_exp) {
-		buf_puts(b, ",\"exp\":");
-		buf_append_i64(b, c->exp);
+	ok = o != NULL &&
+	    jsonio_add(o, "sub", json_object_new_string(c->sub)) &&
+	    jsonio_add(o, "iat", json_object_new_int64(c->iat)) &&
+	    (!c->has_exp || jsonio_add(o, "exp", json_object_new_int64(c->exp))) &&
+	    jsonio_add(o, "jti", json_object_new_string(c->jti)) &&
+	    (issuer == NULL || jsonio_add(o, "iss", json_object_new_string(issuer))) &&
+	    jsonio_add(o, "azp", json_object_new_string(c->azp)) &&
+	    jsonio_add(o, "live", json_object_new_boolean(c->live)) &&
+	    jsonio_add(o, "dvr", json_object_new_boolean(c->dvr)) &&
+	    jsonio_add(o, "copy", json_object_new_boolean(c->copy)) &&
+	    (c->from == 0 || jsonio_add(o, "from", json_object_new_int64(c->from))) &&
+	    (c->to == 0 || jsonio_add(o, "to", json_object_new_int64(c->to)));
+	if (!ok) {
+		json_object_put(o);
+		o = NULL;
 	}
-	buf_puts(b, ",\"jti\":\"");
-	buf_append(b, c->jti, strlen(c->jti));
-	buf_puts(b, "\"");
-	if (issuer != NULL) {
-		buf_puts(b, ",\"iss\":");
-		buf_append_json_string(b, issuer, strlen(issuer));
-	}
-	buf_puts(b, ",\"azp\":\"");
-	buf_append(b, c->azp, strlen(c->azp));
-	buf_puts(b, "\",\"live\":");
-	append_bool_claim(b, c->live);
-	buf_puts(b, ",\"dvr\":");
-	append_bool_claim(b, c->dvr);
-	buf_puts(b, ",\"copy\":");
-	append_bool_claim(b, c->copy);
-	if (c->from != 0) {
-		buf_puts(b, ",\"from\":");
-		buf_append_u64(b, c->from);
-	}
-	if (c->to != 0) {
-		buf_puts(b, ",\"to\":");
-		buf_append_u64(b, c->to);
-	}
-	buf_puts(b, "}");
+	return o;
 }
 
 /*
@@ -243,22 +217,31 @@ draw_jti(struct claims *c)
 }
 
 /* A key signs every token with the same header: it is encoded once, at load. */
-void
+bool
 token_prepare_key(struct key *key)
 {
-	char json[ST_NAME_MAX + 48];	/* 37 bytes besides the kid */
-	int n;
+	struct json_object *h = json_object_new_object();
+	char json_space[ST_NAME_MAX + 48];	/* 37 bytes besides the kid */
+	struct buf json;
+	bool ok;
 
-	_Static_assert((sizeof(json) + 2) / 3 * 4 < sizeof(key->jwt_header),
+	_Static_assert((sizeof(json_space) + 2) / 3 * 4 < sizeof(key->jwt_header),
 	    "jwt_header too small");
-	n = snprintf(json, sizeof(json),
-	    "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
-	    config_alg_name(key->alg), key->name);	/* a name: no escaping */
-	if (n < 0 || (size_t)n >= sizeof(json))
-		n = 0;		/* cannot happen: kid is at most ST_NAME_MAX */
-	key->jwt_header_len = encode_into(key->jwt_header,
-	    (const unsigned char *)json, (size_t)n);
-	key->jwt_header[key->jwt_header_len] = '\0';
+	buf_init_storage(&json, json_space, sizeof(json_space));
+	ok = h != NULL &&
+	    jsonio_add(h, "alg", json_object_new_string(config_alg_name(key->alg))) &&
+	    jsonio_add(h, "typ", json_object_new_string_len("JWT", 3)) &&
+	    jsonio_add(h, "kid", json_object_new_string(key->name)) &&
+	    jsonio_write(&json, h) &&
+	    (json.len + 2) / 3 * 4 < sizeof(key->jwt_header);
+	if (ok) {
+		key->jwt_header_len = encode_into(key->jwt_header,
+		    (const unsigned char *)json.data, json.len);
+		key->jwt_header[key->jwt_header_len] = '\0';
+	}
+	json_object_put(h);
+	buf_free(&json);
+	return ok;
 }
 
 bool
@@ -266,6 +249,7 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
     struct buf *out)
 {
 	unsigned char mac[KEY_MAC_MAX];
+	struct json_object *payload = NULL;
 	struct buf json;
 	char json_space[768];		/* claims with a 256-character issuer fit */
 	size_t start = out->len, mac_len;
@@ -276,9 +260,10 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 	/* config_load prepares every key; one built by hand must be too. */
 	if (key->jwt_header_len == 0 || !draw_jti(c))
 		goto out;
-	token_claims_json(&json, issuer, c);
+	payload = token_claims_object(issuer, c);
 	/* header "." payload "." MAC, written in place after one reservation */
-	if (json.failed || !buf_reserve(out, key->jwt_header_len + 1 +
+	if (payload == NULL || !jsonio_write(&json, payload) ||
+	    !buf_reserve(out, key->jwt_header_len + 1 +
 	    (json.len + 2) / 3 * 4 + 1 + ((size_t)KEY_MAC_MAX + 2) / 3 * 4))
 		goto out;
 	p = out->data + start;
@@ -299,6 +284,7 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 out:
 	if (!ok && !out->failed && out->data != NULL)
 		out->data[start] = '\0';
+	json_object_put(payload);
 	buf_free(&json);
 	return ok;
 }
@@ -322,25 +308,29 @@ token_status_reason(enum token_status st)
 	return "invalid token";
 }
 
+/* Nesting a JOSE header or a payload of ours never needs. */
+#define TOKEN_JSON_DEPTH 8
+
 /*
- * Decodes one base64url part holding a JSON object into doc (raw keeps
- * the decoded text the values point into); false if it does not, with
+ * Decodes one base64url part holding a JSON object into *obj (the
+ * caller's to put, whatever the outcome); false if it does not, with
  * *nomem set when the reason was a failed allocation, not the token.
  */
 static bool
 decode_json_part(const char *part, size_t len, unsigned char *raw,
-    size_t rawcap, struct json_doc *doc, bool *nomem)
+    size_t rawcap, struct json_object **obj, bool *nomem)
 {
-	enum json_error why;
+	enum jsonio_status st;
 	size_t n;
 
 	if (!base64url_decode(part, len, raw, rawcap, &n) || n == 0)
 		return false;
-	if (!json_parse(doc, (const char *)raw, n, 8, &why)) {
-		*nomem = why == JSON_NO_MEMORY;
+	st = jsonio_parse((const char *)raw, n, TOKEN_JSON_DEPTH, obj);
+	if (st != JSONIO_OK) {
+		*nomem = st == JSONIO_NO_MEMORY;
 		return false;
 	}
-	return doc->root->type == JSON_OBJECT;
+	return json_object_is_type(*obj, json_type_object);
 }
 
 /* jti is base64url (ours) or empty; it ends up in a header line. */
@@ -356,224 +346,56 @@ valid_jti(const char *s)
 	return true;
 }
 
-/*
- * One claim as the payload spelled it, whichever reader found it. A
- * string is not NUL-terminated; nul says it holds \u0000.
- */
-struct claim_value {
-	bool present;
-	bool nul;
-	enum json_kind type;
+/* A string member without NUL that fits dst; absent is fine unless required. */
+static bool
+copy_member_string(struct json_object *obj, const char *name, bool required,
+    char *dst, size_t cap)
+{
+	struct json_object *v;
+	const char *s;
 	size_t len;
-	union {
-		const char *s;
-		int64_t i;
-		bool b;
-	} u;
-};
 
-/* The claims we read; the last of a repeated name wins. */
-struct claim_values {
-	struct claim_value sub, jti, azp, iat, exp, live, dvr, copy, from, to;
-};
-
-/* None present (the flags only: a reader fills a slot whole). */
-static void
-claim_values_init(struct claim_values *cv)
-{
-	cv->sub.present = cv->jti.present = cv->azp.present = false;
-	cv->iat.present = cv->exp.present = false;
-	cv->live.present = cv->dvr.present = cv->copy.present = false;
-	cv->from.present = cv->to.present = false;
-}
-
-/* Where the claim named name[0..len) goes; NULL for names we ignore. */
-static struct claim_value *
-claim_slot(struct claim_values *cv, const char *name, size_t len)
-{
-#define NAME_IS(lit) (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
-	if (NAME_IS("sub"))
-		return &cv->sub;
-	if (NAME_IS("iat"))
-		return &cv->iat;
-	if (NAME_IS("exp"))
-		return &cv->exp;
-	if (NAME_IS("jti"))
-		return &cv->jti;
-	if (NAME_IS("azp"))
-		return &cv->azp;
-	if (NAME_IS("live"))
-		return &cv->live;
-	if (NAME_IS("dvr"))
-		return &cv->dvr;
-	if (NAME_IS("copy"))
-		return &cv->copy;
-	if (NAME_IS("from"))
-		return &cv->from;
-	if (NAME_IS("to"))
-		return &cv->to;
-	return NULL;
-#undef NAME_IS
-}
-
-/* The claims of a parsed payload object. */
-static void
-claims_from_tree(const struct json_value *payload, struct claim_values *cv)
-{
-	const struct json_value *v;
-	struct claim_value *slot;
-
-	claim_values_init(cv);
-	for (v = payload->u.first; v != NULL; v = v->next) {
-		slot = claim_slot(cv, v->key, v->key_len);
-		if (slot == NULL)
-			continue;
-		*slot = (struct claim_value){.present = true, .type = v->type};
-		if (v->type == JSON_STRING) {
-			slot->u.s = v->u.s;
-			slot->len = v->len;
-			slot->nul = v->nul;
-		} else if (v->type == JSON_INT) {
-			slot->u.i = v->u.i;
-		} else if (v->type == JSON_BOOL) {
-			slot->u.b = v->u.b;
-		}
-	}
-}
-
-/* A quoted text_json_plain_run at *p; false if it is anything else. */
-static bool
-flat_string(const char **p, const char *end, const char **s, size_t *len)
-{
-	const char *q = *p;
-
-	if (q >= end || *q != '"')
+	if (!json_object_object_get_ex(obj, name, &v))
+		return !required;
+	if (!jsonio_plain_string(v, &s, &len) || len >= cap)
 		return false;
-	*s = ++q;
-	q += text_json_plain_run(q, (size_t)(end - q));
-	if (q >= end || *q != '"')
-		return false;
-	*len = (size_t)(q - *s);
-	*p = q + 1;
-	return true;
-}
-
-/* A string, true, false or an integer of at most 18 digits, no sign. */
-static bool
-flat_value(const char **p, const char *end, struct claim_value *v)
-{
-	const char *q = *p;
-	size_t digits;
-
-	v->present = true;
-	v->nul = false;
-	if (q >= end)
-		return false;
-	if (*q == '"') {
-		v->type = JSON_STRING;
-		return flat_string(p, end, &v->u.s, &v->len);
-	}
-	v->type = JSON_BOOL;
-	if (end - q >= 4 && memcmp(q, "true", 4) == 0) {
-		v->u.b = true;
-		*p = q + 4;
-		return true;
-	}
-	if (end - q >= 5 && memcmp(q, "false", 5) == 0) {
-		v->u.b = false;
-		*p = q + 5;
-		return true;
-	}
-	v->type = JSON_INT;
-	v->u.i = 0;
-	for (digits = 0; q < end && *q >= '0' && *q <= '9'; q++, digits++) {
-		if (digits == 18)
-			return false;	/* longer ones may not fit: the parser's */
-		v->u.i = v->u.i * 10 + (*q - '0');
-	}
-	/* No leading zero, nothing a fraction or exponent could follow. */
-	if (digits == 0 || (digits > 1 && **p == '0'))
-		return false;
-	*p = q;
-	return true;
-}
-
-/*
- * The claims of a payload written as token_claims_json writes it: one
- * object, no whitespace, names and strings of ASCII without escapes,
- * values strings, booleans or unsigned integers. Such a text means the
- * same to json_parse; anything else returns false and goes there.
- */
-static bool
-claims_from_flat_text(const char *text, size_t n, struct claim_values *cv)
-{
-	const char *p = text, *end = text + n, *name;
-	struct claim_value ignored, *slot;
-	size_t name_len;
-
-	claim_values_init(cv);
-	if (n < 2 || *p++ != '{' || end[-1] != '}')
-		return false;
-	end--;			/* the closing brace */
-	while (p < end) {
-		if (!flat_string(&p, end, &name, &name_len) || p >= end ||
-		    *p++ != ':')
-			return false;
-		/* A false return leaves cv half written: the caller drops it. */
-		slot = claim_slot(cv, name, name_len);
-		if (!flat_value(&p, end, slot != NULL ? slot : &ignored))
-			return false;
-		if (p < end && (*p++ != ',' || p == end))
-			return false;
-	}
-	return true;
-}
-
-static bool
-copy_claim_string(const struct claim_value *v, char *dst, size_t cap)
-{
-	if (v->type != JSON_STRING || v->nul || v->len >= cap)
-		return false;
-	memcpy(dst, v->u.s, v->len);
-	dst[v->len] = '\0';
+	memcpy(dst, s, len + 1);
 	return true;
 }
 
 /* An optional integer claim in [min, max]; absent leaves *out alone. */
 static bool
-get_optional_int(const struct claim_value *v, int64_t min, int64_t max,
-    int64_t *out, bool *present)
+get_optional_int(struct json_object *payload, const char *name, int64_t min,
+    int64_t max, int64_t *out, bool *present)
 {
-	*present = v->present;
-	if (!v->present)
-		return true;
-	if (v->type != JSON_INT || v->u.i < min || v->u.i > max)
+	struct json_object *v;
+
+	*present = json_object_object_get_ex(payload, name, &v);
+	return !*present || jsonio_int(v, min, max, out);
+}
+
+/* A required boolean claim: true or false, nothing else. */
+static bool
+get_bool(struct json_object *payload, const char *name, bool *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(payload, name, &v) ||
+	    !json_object_is_type(v, json_type_boolean))
 		return false;
-	*out = v->u.i;
+	*out = json_object_get_boolean(v);
 	return true;
 }
 
 static bool
-get_bool(const struct claim_value *v, bool *out)
-{
-	if (!v->present || v->type != JSON_BOOL)
-		return false;
-	*out = v->u.b;
-	return true;
-}
-
-static bool
-read_claims(const struct claim_values *cv, struct claims *c)
+read_claims(struct json_object *payload, struct claims *c)
 {
 	int64_t n = 0;
 	bool present;
 
-	if (!cv->sub.present ||
-	    !copy_claim_string(&cv->sub, c->sub, sizeof(c->sub)) ||
-	    (cv->jti.present &&
-	    !copy_claim_string(&cv->jti, c->jti, sizeof(c->jti))) ||
-	    (cv->azp.present &&
-	    !copy_claim_string(&cv->azp, c->azp, sizeof(c->azp))))
+	if (!copy_member_string(payload, "sub", true, c->sub, sizeof(c->sub)) ||
+	    !copy_member_string(payload, "jti", false, c->jti, sizeof(c->jti)) ||
+	    !copy_member_string(payload, "azp", false, c->azp, sizeof(c->azp)))
 		return false;
 	/*
 	 * Even signed by a shared key, azp and jti reach Variable- header
@@ -582,70 +404,63 @@ read_claims(const struct claim_values *cv, struct claims *c)
 	if ((c->azp[0] != '\0' && !config_valid_name(c->azp, strlen(c->azp))) ||
 	    !valid_jti(c->jti))
 		return false;
-	if (!get_optional_int(&cv->iat, 0, INT64_MAX / 2, &c->iat, &present) ||
-	    !get_optional_int(&cv->exp, 0, INT64_MAX / 2, &c->exp, &c->has_exp))
+	if (!get_optional_int(payload, "iat", 0, INT64_MAX / 2, &c->iat, &present) ||
+	    !get_optional_int(payload, "exp", 0, INT64_MAX / 2, &c->exp,
+	    &c->has_exp))
 		return false;
-	if (!get_bool(&cv->live, &c->live) || !get_bool(&cv->dvr, &c->dvr) ||
-	    !get_bool(&cv->copy, &c->copy))
+	if (!get_bool(payload, "live", &c->live) ||
+	    !get_bool(payload, "dvr", &c->dvr) ||
+	    !get_bool(payload, "copy", &c->copy))
 		return false;
-	if (!get_optional_int(&cv->from, 0, UINT32_MAX, &n, &present))
+	if (!get_optional_int(payload, "from", 0, UINT32_MAX, &n, &present))
 		return false;
 	c->from = present ? (uint32_t)n : 0;
-	if (!get_optional_int(&cv->to, 0, UINT32_MAX, &n, &present))
+	if (!get_optional_int(payload, "to", 0, UINT32_MAX, &n, &present))
 		return false;
 	c->to = present ? (uint32_t)n : 0;
 	return true;
 }
 
 enum token_status
-token_read_payload(const char *text, size_t n, bool flat_first,
-    struct claims *c)
+token_read_payload(const char *text, size_t n, struct claims *c)
 {
-	struct claim_values cv;
-	struct json_doc doc;
-	enum json_error why;
+	struct json_object *payload = NULL;
 	enum token_status st = TOKEN_BAD_CLAIMS;
 
-	/* Our own tokens skip the tree: the payload is most of a verification. */
-	if (flat_first && claims_from_flat_text(text, n, &cv))
-		return read_claims(&cv, c) ? TOKEN_VALID : TOKEN_BAD_CLAIMS;
-	if (!json_parse(&doc, text, n, 8, &why)) {
-		if (why == JSON_NO_MEMORY)
-			st = TOKEN_NO_MEMORY;
-	} else if (doc.root->type == JSON_OBJECT) {
-		claims_from_tree(doc.root, &cv);
-		if (read_claims(&cv, c))
+	switch (jsonio_parse(text, n, TOKEN_JSON_DEPTH, &payload)) {
+	case JSONIO_OK:
+		if (json_object_is_type(payload, json_type_object) &&
+		    read_claims(payload, c))
 			st = TOKEN_VALID;
+		break;
+	case JSONIO_NO_MEMORY:
+		st = TOKEN_NO_MEMORY;
+		break;
+	case JSONIO_SYNTAX:
+		break;
 	}
-	json_doc_free(&doc);
+	json_object_put(payload);
 	return st;
-}
-
-static bool
-copy_string(const struct json_value *v, char *dst, size_t cap)
-{
-	if (!json_is_plain_string(v) || v->len >= cap)
-		return false;
-	memcpy(dst, v->u.s, v->len + 1);
-	return true;
 }
 
 /* Header checks: kid names a configured key, alg is that key's, nothing else. */
 static enum token_status
-check_header(const struct config *cfg, const struct json_value *header,
+check_header(const struct config *cfg, struct json_object *header,
     const struct key **key, struct claims *c)
 {
-	const struct json_value *kid = json_get(header, "kid");
-	const struct json_value *alg = json_get(header, "alg");
+	struct json_object *alg;
+	const char *name;
+	size_t len;
 
-	if (kid == NULL || !copy_string(kid, c->kid, sizeof(c->kid)))
+	if (!copy_member_string(header, "kid", true, c->kid, sizeof(c->kid)))
 		return TOKEN_UNKNOWN_KID;
 	*key = config_find_key(cfg, c->kid);
 	if (*key == NULL)
 		return TOKEN_UNKNOWN_KID;
 	/* The key pins the algorithm; the token only has to agree (no "none"). */
-	if (alg == NULL || !json_is_plain_string(alg) ||
-	    strcmp(alg->u.s, config_alg_name((*key)->alg)) != 0)
+	if (!json_object_object_get_ex(header, "alg", &alg) ||
+	    !jsonio_plain_string(alg, &name, &len) ||
+	    strcmp(name, config_alg_name((*key)->alg)) != 0)
 		return TOKEN_BAD_ALG;
 	return TOKEN_VALID;
 }
@@ -686,13 +501,12 @@ verify_fully(const struct config *cfg, const char *token, size_t len,
 {
 	unsigned char mac[KEY_MAC_MAX], sig[KEY_MAC_MAX + 3];
 	unsigned char raw[TOKEN_MAX_LEN];
-	struct json_doc doc;
+	struct json_object *header = NULL;
 	const char *dot1, *dot2;
 	const struct key *key = NULL;
 	enum token_status st = TOKEN_MALFORMED;
 	size_t mac_len, sig_len, raw_len;
 
-	doc.chunks = NULL;	/* json_doc_free is safe before any parse */
 	dot1 = memchr(token, '.', len);
 	if (dot1 == NULL)
 		goto out;
@@ -705,10 +519,9 @@ verify_fully(const struct config *cfg, const char *token, size_t len,
 		memcpy(c->kid, key->name, strlen(key->name) + 1);
 	} else {
 		if (!decode_json_part(token, (size_t)(dot1 - token), raw,
-		    sizeof(raw), &doc, nomem))
+		    sizeof(raw), &header, nomem))
 			goto out;
-		st = check_header(cfg, doc.root, &key, c);
-		json_doc_free(&doc);
+		st = check_header(cfg, header, &key, c);
 		if (st != TOKEN_VALID)
 			goto out;
 	}
@@ -725,13 +538,13 @@ verify_fully(const struct config *cfg, const char *token, size_t len,
 	if (!base64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), raw,
 	    sizeof(raw), &raw_len))
 		goto out;
-	st = token_read_payload((const char *)raw, raw_len, true, c);
+	st = token_read_payload((const char *)raw, raw_len, c);
 	if (st == TOKEN_NO_MEMORY) {
 		*nomem = true;
 		st = TOKEN_BAD_CLAIMS;
 	}
 out:
-	json_doc_free(&doc);
+	json_object_put(header);
 	return st;
 }
 

@@ -43,12 +43,17 @@ void base64url_encode(struct buf *out, const void *data, size_t len);
 bool base64url_decode(const char *in, size_t len, unsigned char *out,
     size_t outcap, size_t *outlen);
 
-/* Appends the claims as the JSON object a token carries (iss when issuer is set). */
-void token_claims_json(struct buf *b, const char *issuer,
+struct json_object;
+
+/*
+ * The claims as the JSON object a token carries (iss when issuer is set),
+ * a new json-c object (NULL when out of memory).
+ */
+struct json_object *token_claims_object(const char *issuer,
     const struct claims *c);
 
-/* Fills key->jwt_header, the encoded header of the tokens it signs. */
-void token_prepare_key(struct key *key);
+/* Fills key->jwt_header, the encoded header of the tokens it signs; false when out of memory. */
+bool token_prepare_key(struct key *key);
 
 /*
  * Signs a token for c with key (iat, sub, azp, permissions, window, exp set by
@@ -68,11 +73,9 @@ const char *token_status_reason(enum token_status st);
 
 /*
  * The claims of a decoded, authenticated payload: TOKEN_VALID,
- * TOKEN_BAD_CLAIMS or TOKEN_NO_MEMORY. token_verify passes flat_first:
- * payloads as token_claims_json writes them are read without a parse
- * tree. Tests pass false too and compare.
+ * TOKEN_BAD_CLAIMS or TOKEN_NO_MEMORY.
  */
 enum token_status token_read_payload(const char *text, size_t n,
-    bool flat_first, struct claims *c);
+    struct claims *c);
 
 #endif

@@ -34,30 +34,32 @@ refuse(struct param_error *perr, const char *param, const char *reason)
 }
 
 bool
-validate_u32(const struct json_value *v, uint32_t *out)
+validate_u32(struct json_object *v, uint32_t *out)
 {
+	int64_t n;
+
 	/* 1e3, 3600.5 and -0 are doubles; only integers pass. */
-	if (v == NULL || v->type != JSON_INT || v->u.i < 0 ||
-	    v->u.i > (int64_t)UINT32_MAX)
+	if (!jsonio_int(v, 0, UINT32_MAX, &n))
 		return false;
-	*out = (uint32_t)v->u.i;
+	*out = (uint32_t)n;
 	return true;
 }
 
 static enum st_err
-set_param(struct grant *g, enum param_id id, const struct json_value *v,
+set_param(struct grant *g, enum param_id id, struct json_object *v,
     struct param_error *perr)
 {
-	const char *name = param_names[id];
+	const char *name = param_names[id], *s;
+	size_t len;
 
 	switch (id) {
 	case P_STREAM:
-		if (v->type != JSON_STRING)
+		if (!json_object_is_type(v, json_type_string))
 			return refuse(perr, name, "must be a string");
-		if (!json_is_plain_string(v) || !config_valid_name(v->u.s, v->len))
+		if (!jsonio_plain_string(v, &s, &len) || !config_valid_name(s, len))
 			return refuse(perr, name, "must be 1 to 128 characters from "
 			    "A-Z a-z 0-9 . _ ~ -");
-		memcpy(g->stream, v->u.s, v->len + 1);
+		memcpy(g->stream, s, len + 1);
 		return ST_OK;
 	case P_TTL:
 	case P_FROM:
@@ -78,14 +80,14 @@ set_param(struct grant *g, enum param_id id, const struct json_value *v,
 	case P_LIVE:
 	case P_DVR:
 	case P_COPY:
-		if (v->type != JSON_BOOL)
+		if (!json_object_is_type(v, json_type_boolean))
 			return refuse(perr, name, "must be true or false");
 		if (id == P_LIVE)
-			g->live = v->u.b;
+			g->live = json_object_get_boolean(v);
 		else if (id == P_DVR)
-			g->dvr = v->u.b;
+			g->dvr = json_object_get_boolean(v);
 		else
-			g->copy = v->u.b;
+			g->copy = json_object_get_boolean(v);
 		return ST_OK;
 	case P__COUNT:
 		break;
@@ -93,52 +95,35 @@ set_param(struct grant *g, enum param_id id, const struct json_value *v,
 	return ST_ERR_INTERNAL;
 }
 
-/* param_names spelled out, so each compare is inline (tests cover each name). */
 static int
-param_id(const struct json_value *m)
+param_id(const char *key)
 {
-	if (JSON_KEY_IS(m, "stream"))
-		return P_STREAM;
-	if (JSON_KEY_IS(m, "ttl"))
-		return P_TTL;
-	if (JSON_KEY_IS(m, "live"))
-		return P_LIVE;
-	if (JSON_KEY_IS(m, "dvr"))
-		return P_DVR;
-	if (JSON_KEY_IS(m, "copy"))
-		return P_COPY;
-	if (JSON_KEY_IS(m, "from"))
-		return P_FROM;
-	if (JSON_KEY_IS(m, "to"))
-		return P_TO;
-	return P__COUNT;
+	int id;
+
+	for (id = 0; id < P__COUNT; id++)
+		if (strcmp(key, param_names[id]) == 0)
+			break;
+	return id;
 }
 
 /*
  * Named params, checked in the order they were written. A repeated name
- * counts once, at its first place, with its last value (RFC 8259 leaves
- * duplicates open; this is what json-c and most parsers do).
+ * counts once, at its first place, with its last value: json-c keeps
+ * objects so (RFC 8259 leaves duplicates open; RFC 7515 §5.2 allows it).
  */
 static enum st_err
-read_named(const struct json_value *params, struct grant *g, bool *seen,
+read_named(struct json_object *params, struct grant *g, bool *seen,
     struct param_error *perr)
 {
-	const struct json_value *last[P__COUNT] = {NULL}, *v;
 	enum st_err err;
 	int id;
 
-	for (v = params->u.first; v != NULL; v = v->next)
-		if ((id = param_id(v)) < P__COUNT)
-			last[id] = v;
-	for (v = params->u.first; v != NULL; v = v->next) {
-		id = param_id(v);
+	json_object_object_foreach(params, key, v) {
+		id = param_id(key);
 		if (id == P__COUNT)
-			return validate_refuse(perr, v->key, v->key_len, "unknown parameter");
-		if (seen[id])
-			continue;
-		/* last[id] is v or a later namesake: the first pass saw this one. */
-		err = set_param(g, (enum param_id)id, last[id] != NULL ? last[id] : v,
-		    perr);
+			return validate_refuse(perr, key, strlen(key),
+			    "unknown parameter");
+		err = set_param(g, (enum param_id)id, v, perr);
 		if (err != ST_OK)
 			return err;
 		seen[id] = true;
@@ -147,17 +132,17 @@ read_named(const struct json_value *params, struct grant *g, bool *seen,
 }
 
 static enum st_err
-read_positional(const struct json_value *params, struct grant *g, bool *seen,
+read_positional(struct json_object *params, struct grant *g, bool *seen,
     struct param_error *perr)
 {
-	const struct json_value *v;
+	size_t i, n = json_object_array_length(params);
 	enum st_err err;
-	size_t i;
 
-	if (params->len > P__COUNT)
+	if (n > P__COUNT)
 		return refuse(perr, "params", "at most 7 positional parameters");
-	for (v = params->u.first, i = 0; v != NULL; v = v->next, i++) {
-		err = set_param(g, (enum param_id)i, v, perr);
+	for (i = 0; i < n; i++) {
+		err = set_param(g, (enum param_id)i,
+		    json_object_array_get_idx(params, i), perr);
 		if (err != ST_OK)
 			return err;
 		seen[i] = true;
@@ -188,16 +173,16 @@ check_stream_rules(const struct config *cfg, const struct grant *g,
 
 enum st_err
 validate_create_params(const struct config *cfg, const struct client *client,
-    const struct json_value *params, struct grant *g, struct param_error *perr)
+    struct json_object *params, struct grant *g, struct param_error *perr)
 {
 	bool seen[P__COUNT] = {false}, ttl_given;
 	enum st_err err = ST_OK;
 
 	memset(g, 0, sizeof(*g));
 	g->ttl = cfg->default_ttl;
-	if (params != NULL && params->type == JSON_OBJECT)
+	if (json_object_is_type(params, json_type_object))
 		err = read_named(params, g, seen, perr);
-	else if (params != NULL && params->type == JSON_ARRAY)
+	else if (json_object_is_type(params, json_type_array))
 		err = read_positional(params, g, seen, perr);
 	if (err != ST_OK)
 		return err;

@@ -7,7 +7,7 @@
 
 #include "config.h"
 #include "errors.h"
-#include "json.h"
+#include "jsonio.h"
 
 /* The request, once every param has been checked. */
 struct grant {
@@ -30,7 +30,7 @@ struct param_error {
  * types first, then the client's right to the stream, then the stream rules.
  */
 enum st_err validate_create_params(const struct config *cfg,
-    const struct client *client, const struct json_value *params, struct grant *g,
+    const struct client *client, struct json_object *params, struct grant *g,
     struct param_error *perr);
 
 /*
@@ -41,6 +41,6 @@ enum st_err validate_refuse(struct param_error *perr, const char *param,
     size_t len, const char *reason);
 
 /* Parses a uint32 from JSON: an integer, not a double, bool or string. */
-bool validate_u32(const struct json_value *v, uint32_t *out);
+bool validate_u32(struct json_object *v, uint32_t *out);
 
 #endif

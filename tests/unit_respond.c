@@ -15,6 +15,17 @@ struct sink {
 	int fail_at;			/* fail the nth write (1-based); 0: never */
 };
 
+/* respond_rpc_result for id 1 and the string result s. */
+static void
+result_string(struct buf *out, const char *s)
+{
+	json_object *id = json_object_new_int(1), *r = json_object_new_string(s);
+
+	respond_rpc_result(out, id, r);
+	json_object_put(id);
+	json_object_put(r);
+}
+
 static bool
 sink_write(void *ctx, const char *data, size_t len)
 {
@@ -41,7 +52,7 @@ respond_200_with_body_has_json_headers(void)
 	struct sink s;
 
 	request_init(&req, NULL, NULL);
-	respond_rpc_result(&req.out, "1", 1, "\"tok\"", 5);
+	result_string(&req.out, "tok");
 	sink_init(&s);
 	EXPECT(respond_write(&req, sink_write, &s));
 	EXPECT_STR(s.b.data, "Status: 200 OK\r\n"
@@ -184,7 +195,7 @@ respond_failed_buffer_sends_500(void)
 	struct sink s;
 
 	request_init(&req, NULL, NULL);
-	respond_rpc_result(&req.out, "1", 1, "\"tok\"", 5);
+	result_string(&req.out, "tok");
 	req.out.failed = true;
 	sink_init(&s);
 	EXPECT(respond_write(&req, sink_write, &s));
@@ -205,7 +216,7 @@ respond_big_response_in_pieces(struct request *req, struct sink *s)
 
 	request_init(req, NULL, NULL);
 	memset(body, 'x', sizeof(body) - 1);
-	respond_rpc_result(&req->out, "1", 1, body, sizeof(body) - 1);
+	result_string(&req->out, body);
 	sink_init(s);
 }
 
@@ -218,7 +229,7 @@ respond_write_reports_writer_failure(void)
 
 	/* The common response goes in one call. */
 	request_init(&req, NULL, NULL);
-	respond_rpc_result(&req.out, "1", 1, "\"tok\"", 5);
+	result_string(&req.out, "tok");
 	sink_init(&s);
 	s.fail_at = 1;
 	EXPECT(!respond_write(&req, sink_write, &s));
@@ -440,11 +451,13 @@ static void
 respond_rpc_error_carries_param_data(void)
 {
 	struct param_error perr = {"t\"l", "must be an unsigned integer"};
-	json_object *o, *data, *v;
+	json_object *o, *data, *v, *id;
 	struct buf b;
 
 	buf_init(&b);
-	respond_rpc_error(&b, ST_ERR_INVALID_PARAMS, "\"x\"", 3, &perr);
+	id = json_object_new_string("x");
+	respond_rpc_error(&b, ST_ERR_INVALID_PARAMS, id, &perr);
+	json_object_put(id);
 	o = json_tokener_parse(b.data);
 	EXPECT(o != NULL);
 	EXPECT(json_object_object_get_ex(o, "error", &v) &&
@@ -467,7 +480,7 @@ respond_rpc_error_without_data_for_other_errors(void)
 	struct buf b;
 
 	buf_init(&b);
-	respond_rpc_error(&b, ST_ERR_STREAM_NOT_FOUND, "null", 4, &perr);
+	respond_rpc_error(&b, ST_ERR_STREAM_NOT_FOUND, NULL, &perr);
 	o = json_tokener_parse(b.data);
 	EXPECT(o != NULL && json_object_object_get_ex(o, "error", &e));
 	EXPECT(!json_object_object_get_ex(e, "data", NULL));

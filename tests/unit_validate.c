@@ -45,19 +45,17 @@ static enum st_err
 run(const struct config *cfg, const char *who, const char *params_json,
     struct grant *g, struct param_error *perr)
 {
-	struct json_doc doc;
+	struct json_object *params = NULL;
 	enum st_err err;
 
 	memset(perr, 0, sizeof(*perr));
-	doc.root = NULL;
-	doc.chunks = NULL;
-	if (params_json != NULL &&
-	    !json_parse(&doc, params_json, strlen(params_json), 8, NULL)) {
+	if (params_json != NULL && jsonio_parse(params_json, strlen(params_json),
+	    8, &params) != JSONIO_OK) {
 		printf("#   fixture JSON does not parse: %s\n", params_json);
 		return ST_ERR__COUNT;
 	}
-	err = validate_create_params(cfg, client(cfg, who), doc.root, g, perr);
-	json_doc_free(&doc);
+	err = validate_create_params(cfg, client(cfg, who), params, g, perr);
+	json_object_put(params);
 	return err;
 }
 
@@ -445,21 +443,21 @@ validate_u32_table(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(u32_rows) / sizeof(u32_rows[0]); i++) {
-		struct json_doc doc;
+		struct json_object *root = NULL;
 		uint32_t n = 7;
 		bool ok;
 
-		EXPECT(json_parse(&doc, u32_rows[i].json, strlen(u32_rows[i].json),
-		    4, NULL));
-		if (doc.root == NULL)
+		EXPECT(jsonio_parse(u32_rows[i].json, strlen(u32_rows[i].json), 4,
+		    &root) == JSONIO_OK);
+		if (root == NULL)
 			continue;
-		ok = validate_u32(doc.root->u.first, &n);
+		ok = validate_u32(json_object_array_get_idx(root, 0), &n);
 		if (ok != u32_rows[i].ok || (ok && n != u32_rows[i].want) ||
 		    (!ok && n != 7))
 			printf("#   %s: ok=%d n=%u\n", u32_rows[i].json, ok, n);
 		EXPECT(ok == u32_rows[i].ok);
 		EXPECT(ok ? n == u32_rows[i].want : n == 7);
-		json_doc_free(&doc);
+		json_object_put(root);
 	}
 	EXPECT(!validate_u32(NULL, NULL));
 }
