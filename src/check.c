@@ -217,9 +217,9 @@ decide_url(const struct config *cfg, const char *uri, const char *token,
 		return decide(res, 500, "internal error");
 	if (res->token_status != TOKEN_VALID)
 		return decide(res, 401, token_status_reason(res->token_status));
+	res->token_checked = true;
 	if (check_revoked(cfg, &res->claims, now))
 		return decide(res, 401, "revoked");
-	res->token_checked = true;
 	decide_grant(cfg, now, s, res, res);
 }
 

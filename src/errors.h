@@ -18,6 +18,7 @@ enum st_err {
 	ST_ERR_STREAM_NOT_FOUND,
 	ST_ERR_STREAM_NOT_PRIVATE,
 	ST_ERR_FORBIDDEN,
+	ST_ERR_NOT_CONFIGURED,		/* a method the configuration leaves off */
 	ST_ERR__COUNT
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "log.h"
 #include "methods.h"
 #include "token.h"
 #include "validate.h"
@@ -155,7 +156,8 @@ verify_token(struct call *call)
 			valid = false;
 			reason = "revoked";
 		}
-		authentic = valid || res.token_status == TOKEN_EXPIRED ||
+		authentic = res.token_status == TOKEN_VALID ||
+		    res.token_status == TOKEN_EXPIRED ||
 		    res.token_status == TOKEN_NOT_YET_VALID;
 	}
 	if (res.token_status == TOKEN_NO_MEMORY)
@@ -166,11 +168,63 @@ verify_token(struct call *call)
 	return call->result != NULL ? ST_OK : ST_ERR_INTERNAL;
 }
 
+/* {"kind":..,"value":..[,"before":..]}: what Auth.RevokeTokens recorded. */
+static struct json_object *
+revoke_result(const struct revocation *rv)
+{
+	struct json_object *r = json_object_new_object();
+	bool ok;
+
+	ok = r != NULL &&
+	    jsonio_add(r, "kind", json_object_new_string(revoke_kind_name(rv->kind))) &&
+	    jsonio_add(r, "value", json_object_new_string(rv->value)) &&
+	    (rv->kind == REVOKE_JTI ||
+	    jsonio_add(r, "before", json_object_new_int64(rv->before)));
+	if (!ok) {
+		json_object_put(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/* Issue 13: take tokens back, for clients with may_revoke. */
+static enum st_err
+revoke_tokens(struct call *call)
+{
+	const struct config *cfg = call->req->cfg;
+	const struct client *client = call->req->client;
+	struct revocation rv;
+	char err[512];
+	enum st_err e;
+
+	if (!client->may_revoke)
+		return ST_ERR_FORBIDDEN;
+	e = validate_revoke_params(client, call->params, call->req->now, &rv,
+	    &call->perr);
+	if (e != ST_OK)
+		return e;
+	if (rv.kind == REVOKE_STREAM)
+		memcpy(call->stream, rv.value, sizeof(call->stream));
+	if (cfg->revocation_file == NULL)
+		return ST_ERR_NOT_CONFIGURED;
+	if (!revoke_append(cfg->revoke, cfg->revocation_file, rv.kind, rv.value,
+	    rv.kind == REVOKE_JTI ? call->req->now : rv.before, err, sizeof(err))) {
+		log_msg("revocation not recorded: %s", err);
+		return ST_ERR_INTERNAL;
+	}
+	log_msg("client %s revoked %s %s%s", client->name,
+	    revoke_kind_name(rv.kind), rv.value,
+	    rv.kind == REVOKE_JTI ? "" : " (tokens issued before that time)");
+	call->result = revoke_result(&rv);
+	return call->result != NULL ? ST_OK : ST_ERR_INTERNAL;
+}
+
 static const struct method method_table[] = {
 	{"Auth.CreateAccessToken", create_access_token, NEEDS_CLIENT},
 	/* The seed page's signature line and example use this name. */
 	{"Auth.CreateApiToken", create_access_token, NEEDS_CLIENT},
 	{"Auth.VerifyToken", verify_token, NEEDS_CLIENT},
+	{"Auth.RevokeTokens", revoke_tokens, NEEDS_CLIENT},
 };
 
 const struct method *

@@ -205,3 +205,82 @@ validate_create_params(const struct config *cfg, const struct client *client,
 		g->ttl = g->rule->max_ttl;
 	return check_stream_rules(cfg, g, perr);
 }
+
+/* One of jti, stream, client: which, from its name; -1 for another name. */
+static int
+revoke_kind_of(const char *key)
+{
+	int k;
+
+	for (k = REVOKE_JTI; k <= REVOKE_CLIENT; k++)
+		if (strcmp(key, revoke_kind_name((enum revoke_kind)k)) == 0)
+			return k;
+	return -1;
+}
+
+static enum st_err
+read_revoke_value(struct json_object *v, enum revoke_kind kind,
+    struct revocation *rv, struct param_error *perr)
+{
+	const char *name = revoke_kind_name(kind), *s;
+	size_t len;
+
+	if (!json_object_is_type(v, json_type_string))
+		return refuse(perr, name, "must be a string");
+	if (!jsonio_plain_string(v, &s, &len) || len > REVOKE_VALUE_MAX ||
+	    !revoke_valid_value(kind, s))
+		return refuse(perr, name, kind == REVOKE_JTI ?
+		    "must be 1 to 63 base64url characters" :
+		    "must be 1 to 128 characters from A-Z a-z 0-9 . _ ~ -");
+	rv->kind = kind;
+	memcpy(rv->value, s, len + 1);
+	return ST_OK;
+}
+
+enum st_err
+validate_revoke_params(const struct client *client, struct json_object *params,
+    int64_t now, struct revocation *rv, struct param_error *perr)
+{
+	struct json_object *before = NULL;
+	enum st_err err;
+	bool have = false;
+	int kind;
+
+	memset(rv, 0, sizeof(*rv));
+	if (params != NULL && !json_object_is_type(params, json_type_object))
+		return refuse(perr, "params", "must be an object");
+	if (params != NULL) {
+		json_object_object_foreach(params, key, v) {
+			if (strcmp(key, "before") == 0) {
+				before = v;
+				continue;
+			}
+			kind = revoke_kind_of(key);
+			if (kind < 0)
+				return validate_refuse(perr, key, strlen(key),
+				    "unknown parameter");
+			if (have)
+				return refuse(perr, key, "give one of jti, stream "
+				    "and client");
+			err = read_revoke_value(v, (enum revoke_kind)kind, rv, perr);
+			if (err != ST_OK)
+				return err;
+			have = true;
+		}
+	}
+	if (!have)
+		return refuse(perr, "jti", "one of jti, stream and client is "
+		    "required");
+	rv->before = now + 1;
+	if (before != NULL) {
+		if (rv->kind == REVOKE_JTI)
+			return refuse(perr, "before", "applies to stream or client "
+			    "only");
+		if (!jsonio_int(before, 0, now + 1, &rv->before))
+			return refuse(perr, "before", "must be Unix seconds, not "
+			    "later than now");
+	}
+	if (rv->kind == REVOKE_STREAM && !config_client_may_use(client, rv->value))
+		return ST_ERR_FORBIDDEN;
+	return ST_OK;
+}

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "errors.h"
 #include "jsonio.h"
+#include "revoke.h"
 
 /* The request, once every param has been checked. */
 struct grant {
@@ -31,6 +32,23 @@ struct param_error {
  */
 enum st_err validate_create_params(const struct config *cfg,
     const struct client *client, struct json_object *params, struct grant *g,
+    struct param_error *perr);
+
+/* Auth.RevokeTokens: one jti, or every token of a stream or client before a time. */
+struct revocation {
+	enum revoke_kind kind;
+	char value[REVOKE_VALUE_MAX + 1];
+	int64_t before;			/* stream, client: tokens with iat < before */
+};
+
+/*
+ * Named params only: exactly one of jti, stream and client; before (Unix
+ * seconds, at most now + 1) with stream or client, defaulting to now + 1:
+ * every token issued up to this second. A stream must be one the client
+ * may use.
+ */
+enum st_err validate_revoke_params(const struct client *client,
+    struct json_object *params, int64_t now, struct revocation *rv,
     struct param_error *perr);
 
 /*

@@ -462,6 +462,74 @@ validate_u32_table(void)
 	EXPECT(!validate_u32(NULL, NULL));
 }
 
+/* ---- Auth.RevokeTokens ---- */
+
+#define RNOW 1700000000
+
+struct revoke_row {
+	const char *name;
+	const char *who;
+	const char *params;
+	enum st_err err;
+	const char *param;		/* ST_ERR_INVALID_PARAMS: the one named */
+	enum revoke_kind kind;		/* ST_OK: what was read */
+	const char *value;
+	int64_t before;
+};
+
+static const struct revoke_row revoke_rows[] = {
+	{"revoke_jti", "backend", "{\"jti\":\"abc-_9\"}", ST_OK, NULL, REVOKE_JTI, "abc-_9", RNOW + 1},
+	{"revoke_stream_before", "backend", "{\"stream\":\"cam-1\",\"before\":1699990000}", ST_OK, NULL, REVOKE_STREAM, "cam-1", 1699990000},
+	{"revoke_stream_before_defaults_to_this_second", "backend", "{\"stream\":\"cam-1\"}", ST_OK, NULL, REVOKE_STREAM, "cam-1", RNOW + 1},
+	{"revoke_client_any_name", "narrow", "{\"before\":5,\"client\":\"someone\"}", ST_OK, NULL, REVOKE_CLIENT, "someone", 5},
+	{"revoke_before_at_end_of_this_second", "backend", "{\"client\":\"x\",\"before\":1700000001}", ST_OK, NULL, REVOKE_CLIENT, "x", RNOW + 1},
+	{"revoke_refused_no_params", "backend", NULL, ST_ERR_INVALID_PARAMS, "jti", 0, NULL, 0},
+	{"revoke_refused_empty_object", "backend", "{}", ST_ERR_INVALID_PARAMS, "jti", 0, NULL, 0},
+	{"revoke_refused_positional", "backend", "[\"abc\"]", ST_ERR_INVALID_PARAMS, "params", 0, NULL, 0},
+	{"revoke_refused_two_kinds", "backend", "{\"jti\":\"a\",\"client\":\"b\"}", ST_ERR_INVALID_PARAMS, "client", 0, NULL, 0},
+	{"revoke_refused_jti_not_string", "backend", "{\"jti\":5}", ST_ERR_INVALID_PARAMS, "jti", 0, NULL, 0},
+	{"revoke_refused_jti_bad_char", "backend", "{\"jti\":\"a.b\"}", ST_ERR_INVALID_PARAMS, "jti", 0, NULL, 0},
+	{"revoke_refused_jti_nul", "backend", "{\"jti\":\"a\\u0000b\"}", ST_ERR_INVALID_PARAMS, "jti", 0, NULL, 0},
+	{"revoke_refused_stream_bad_name", "backend", "{\"stream\":\"cam 1\"}", ST_ERR_INVALID_PARAMS, "stream", 0, NULL, 0},
+	{"revoke_refused_before_with_jti", "backend", "{\"jti\":\"a\",\"before\":1}", ST_ERR_INVALID_PARAMS, "before", 0, NULL, 0},
+	{"revoke_refused_before_in_future", "backend", "{\"stream\":\"cam-1\",\"before\":1700000002}", ST_ERR_INVALID_PARAMS, "before", 0, NULL, 0},
+	{"revoke_refused_before_string", "backend", "{\"stream\":\"cam-1\",\"before\":\"1\"}", ST_ERR_INVALID_PARAMS, "before", 0, NULL, 0},
+	{"revoke_refused_before_double", "backend", "{\"stream\":\"cam-1\",\"before\":1e3}", ST_ERR_INVALID_PARAMS, "before", 0, NULL, 0},
+	{"revoke_refused_before_negative", "backend", "{\"stream\":\"cam-1\",\"before\":-1}", ST_ERR_INVALID_PARAMS, "before", 0, NULL, 0},
+	{"revoke_refused_unknown_param", "backend", "{\"jti\":\"a\",\"why\":1}", ST_ERR_INVALID_PARAMS, "why", 0, NULL, 0},
+	{"revoke_stream_outside_client_patterns_403", "narrow", "{\"stream\":\"cam-2\"}", ST_ERR_FORBIDDEN, NULL, 0, NULL, 0},
+};
+
+static void
+check_revoke_row(const struct revoke_row *row)
+{
+	struct json_object *params = NULL;
+	struct param_error perr;
+	struct revocation rv;
+	enum st_err err;
+
+	memset(&perr, 0, sizeof(perr));
+	if (row->params != NULL && jsonio_parse(row->params, strlen(row->params),
+	    8, &params) != JSONIO_OK) {
+		EXPECT(!"fixture JSON parses");
+		return;
+	}
+	err = validate_revoke_params(client(capped, row->who), params, RNOW, &rv,
+	    &perr);
+	json_object_put(params);
+	EXPECT(err == row->err);
+	if (err != row->err)
+		printf("#   err %d, param %s\n", (int)err, perr.param);
+	if (row->err == ST_ERR_INVALID_PARAMS)
+		EXPECT_STR(perr.param, row->param);
+	if (row->err == ST_OK && err == ST_OK) {
+		EXPECT(rv.kind == row->kind);
+		EXPECT_STR(rv.value, row->value);
+		if (row->kind != REVOKE_JTI)
+			EXPECT(rv.before == row->before);
+	}
+}
+
 int
 main(void)
 {
@@ -500,6 +568,8 @@ main(void)
 	RUN(validate_client_pattern_allows_exact_stream);
 	RUN(validate_params_absent_is_not_an_error_of_type);
 	RUN(validate_u32_table);
+	for (i = 0; i < sizeof(revoke_rows) / sizeof(revoke_rows[0]); i++)
+		RUN_ROW(revoke_rows[i].name, check_revoke_row, &revoke_rows[i]);
 	config_free(capped);
 	config_free(open_cfg);
 	return tap_done();
