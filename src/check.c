@@ -167,8 +167,11 @@ decide_grant(const struct config *cfg, int64_t now, const struct stream *s,
  */
 static void
 decide_url(const struct config *cfg, const char *uri, const char *token,
-    bool explicit, int64_t now, struct check_result *res)
+    bool explicit, const uint8_t *viewer, int64_t now,
+    struct check_result *res)
 {
+	const char *unbound;
+
 	char path[ROUTE_PATH_MAX], tok[TOKEN_MAX_LEN + 1];
 	const char *query, *rest;
 	const struct stream *s;
@@ -220,6 +223,9 @@ decide_url(const struct config *cfg, const char *uri, const char *token,
 	res->token_checked = true;
 	if (check_revoked(cfg, &res->claims, now))
 		return decide(res, 401, "revoked");
+	unbound = check_token_binding(&res->claims, viewer);
+	if (unbound != NULL)
+		return decide(res, 403, unbound);
 	decide_grant(cfg, now, s, res, res);
 }
 
@@ -227,14 +233,51 @@ void
 check_decide(const struct config *cfg, const char *uri, const char *token,
     int64_t now, struct check_result *res)
 {
-	decide_url(cfg, uri, token, false, now, res);
+	decide_url(cfg, uri, token, false, NULL, now, res);
+}
+
+void
+check_decide_from(const struct config *cfg, const char *uri,
+    const char *token, const uint8_t *viewer, int64_t now,
+    struct check_result *res)
+{
+	decide_url(cfg, uri, token, false, viewer, now, res);
 }
 
 void
 check_decide_token(const struct config *cfg, const char *uri,
-    const char *token, int64_t now, struct check_result *res)
+    const char *token, const uint8_t *viewer, int64_t now,
+    struct check_result *res)
 {
-	decide_url(cfg, uri, token, true, now, res);
+	decide_url(cfg, uri, token, true, viewer, now, res);
+}
+
+const char *
+check_token_binding(const struct claims *c, const uint8_t *viewer)
+{
+	struct ip_net net;
+
+	if (c->ip[0] == '\0')
+		return NULL;
+	if (viewer == NULL)
+		return "token is bound to an address; the viewer's is not known";
+	/* The claim was read in its normal form: it parses. */
+	if (!ip_parse_net(c->ip, &net) || !ip_net_contains(&net, viewer))
+		return "token is bound to another address";
+	return NULL;
+}
+
+const uint8_t *
+check_viewer_address(const struct request *req, uint8_t buf[16])
+{
+	const struct config *cfg = req->cfg;
+
+	if (!ip_viewer_address(request_known(req, REQ_REMOTE_ADDR),
+	    cfg->ntrusted_proxies > 0 ?
+	    request_known(req, REQ_HTTP_X_FORWARDED_FOR) : NULL,
+	    cfg->trusted_proxies, cfg->ntrusted_proxies, buf))
+		return NULL;
+	return buf;
 }
 
 /* The streamtoken cookie, if the request carries one. */
@@ -264,6 +307,7 @@ check_request(struct request *req, const char *uri)
 {
 	char cookie[TOKEN_MAX_LEN + 1];
 	const char *token, *method;
+	uint8_t viewer[16];
 	struct check_result res;
 	size_t len;
 
@@ -278,7 +322,8 @@ check_request(struct request *req, const char *uri)
 		token = cookie_token(request_known(req, REQ_HTTP_COOKIE), cookie,
 		    sizeof(cookie));
 	}
-	check_decide(req->cfg, uri, token, req->now, &res);
+	check_decide_from(req->cfg, uri, token, check_viewer_address(req, viewer),
+	    req->now, &res);
 	req->status = res.status;
 	buf_puts(&req->headers, "Cache-Control: no-store\r\n");
 	if (res.status == 401)

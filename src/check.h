@@ -31,9 +31,32 @@ struct check_result {
 void check_decide(const struct config *cfg, const char *uri,
     const char *token, int64_t now, struct check_result *res);
 
+/*
+ * The same for a viewer at an address (16 bytes, IPv4-mapped; NULL: not
+ * known), which a token bound to an address (its ip claim) must match.
+ * check_decide judges with no address known.
+ */
+void check_decide_from(const struct config *cfg, const char *uri,
+    const char *token, const uint8_t *viewer, int64_t now,
+    struct check_result *res);
+
 /* The same, for the given token only (Auth.VerifyToken, verify --url). */
 void check_decide_token(const struct config *cfg, const char *uri,
-    const char *token, int64_t now, struct check_result *res);
+    const char *token, const uint8_t *viewer, int64_t now,
+    struct check_result *res);
+
+/*
+ * NULL when the token is bound to no address, or viewer is inside the
+ * address or block it is bound to; else why not. viewer NULL: not known.
+ */
+const char *check_token_binding(const struct claims *c, const uint8_t *viewer);
+
+/*
+ * The viewer of a media request: REMOTE_ADDR, or through X-Forwarded-For
+ * when REMOTE_ADDR is one of [server] trusted_proxies; buf, or NULL.
+ */
+const uint8_t *check_viewer_address(const struct request *req,
+    uint8_t buf[16]);
 
 /*
  * True when the token of these authentic claims is in the revocation file

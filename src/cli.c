@@ -34,12 +34,13 @@ cli_usage(FILE *fp)
 	    "       streamtoken gen-secret [-o FILE]      print (or write, mode 0600) a new key secret\n"
 	    "       streamtoken gen-client NAME           print a new API token and its [client] section\n"
 	    "       streamtoken mint [-c FILE] --stream UID [--ttl N] [--live] [--dvr] [--copy]\n"
-	    "                        [--from N] [--to N] [--client NAME]\n"
+	    "                        [--from N] [--to N] [--nbf T] [--ip ADDRESS[/N]] [--client NAME]\n"
 	    "                                             issue a token locally, same rules as the API\n"
-	    "       streamtoken verify [-c FILE] [--url URL] TOKEN\n"
+	    "       streamtoken verify [-c FILE] [--url URL] [--ip ADDRESS] TOKEN\n"
+	    "                                             check a token (for a media URL), explain why\n"
 	    "       streamtoken revoke [-c FILE] --jti JTI | --stream UID [--before T] |\n"
 	    "                          --client NAME [--before T] | --compact\n"
-	    "                                             check a token (for a media URL), explain why\n"
+	    "                                             append to the revocation file, or compact it\n"
 	    "       streamtoken --help | --version\n"
 	    "The configuration is -c FILE, else $STREAMTOKEN_CONFIG, else %s.\n",
 	    ST_DEFAULT_CONFIG);
@@ -291,6 +292,8 @@ cmd_mint(int argc, char **argv)
 		{"ttl", required_argument, NULL, 't'},
 		{"from", required_argument, NULL, 'f'},
 		{"to", required_argument, NULL, 'T'},
+		{"nbf", required_argument, NULL, 'n'},
+		{"ip", required_argument, NULL, 'i'},
 		{"client", required_argument, NULL, 'C'},
 		{"live", no_argument, NULL, 'l'},
 		{"dvr", no_argument, NULL, 'd'},
@@ -315,7 +318,8 @@ cmd_mint(int argc, char **argv)
 	}
 	/* The options become the JSON params the API would get: one set of rules. */
 	if (wants_help(argc, argv, "mint [-c FILE] --stream UID [--ttl N] [--live] "
-	    "[--dvr] [--copy] [--from N] [--to N] [--client NAME]", &status))
+	    "[--dvr] [--copy] [--from N] [--to N] [--nbf T] [--ip ADDRESS[/N]] "
+	    "[--client NAME]", &status))
 		goto out;
 	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		switch (c) {
@@ -328,6 +332,11 @@ cmd_mint(int argc, char **argv)
 		case 't': if (!parse_arg_u32("ttl", optarg, params)) goto out; break;
 		case 'f': if (!parse_arg_u32("from", optarg, params)) goto out; break;
 		case 'T': if (!parse_arg_u32("to", optarg, params)) goto out; break;
+		case 'n': if (!parse_arg_u32("nbf", optarg, params)) goto out; break;
+		case 'i':
+			if (!set_arg(params, "ip", json_object_new_string(optarg)))
+				goto out;
+			break;
 		case 'l':
 			if (!set_arg(params, "live", json_object_new_boolean(1)))
 				goto out;
@@ -356,7 +365,8 @@ cmd_mint(int argc, char **argv)
 	if (client == NULL)
 		goto out;
 	memset(&perr, 0, sizeof(perr));
-	err = validate_create_params(cfg, client, params, &g, &perr);
+	err = validate_create_params(cfg, client, params, (int64_t)time(NULL), &g,
+	    &perr);
 	if (err == ST_ERR_INVALID_PARAMS) {
 		fprintf(stderr, "streamtoken: %s: %s\n", perr.param, perr.reason);
 		goto out;
@@ -390,6 +400,10 @@ print_claims(const struct claims *c)
 	printf("jti:  %s\nazp:  %s\nlive: %s\ndvr:  %s\ncopy: %s\nfrom: %u\nto:   %u\n",
 	    c->jti, c->azp, c->live ? "true" : "false", c->dvr ? "true" : "false",
 	    c->copy ? "true" : "false", c->from, c->to);
+	if (c->has_nbf)
+		printf("nbf:  %lld\n", (long long)c->nbf);
+	if (c->ip[0] != '\0')
+		printf("ip:   %s\n", c->ip);
 }
 
 static const char *
@@ -406,11 +420,12 @@ perm_names(unsigned perm)
 
 /* Explains the decision for a media URL, rule by rule. */
 static int
-verify_url(const struct config *cfg, const char *url, const char *token)
+verify_url(const struct config *cfg, const char *url, const char *token,
+    const uint8_t *viewer)
 {
 	struct check_result res;
 
-	check_decide_token(cfg, url, token, (int64_t)time(NULL), &res);
+	check_decide_token(cfg, url, token, viewer, (int64_t)time(NULL), &res);
 	if (res.routed) {
 		const struct route_match *m = &res.match;
 
@@ -433,24 +448,34 @@ cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"url", required_argument, NULL, 'u'},
+		{"ip", required_argument, NULL, 'i'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *path = NULL, *url = NULL;
+	const char *path = NULL, *url = NULL, *refused = NULL;
+	uint8_t addr[16], *viewer = NULL;
 	struct config *cfg;
 	enum token_status st;
-	bool revoked;
 	struct claims cl;
 	int c, status;
 
-	if (wants_help(argc, argv, "verify [-c FILE] [--url URL] TOKEN", &status))
+	if (wants_help(argc, argv, "verify [-c FILE] [--url URL] [--ip ADDRESS] "
+	    "TOKEN", &status))
 		return status;
 	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		if (c == 'c')
+		if (c == 'c') {
 			path = optarg;
-		else if (c == 'u')
+		} else if (c == 'u') {
 			url = optarg;
-		else
+		} else if (c == 'i') {
+			if (!ip_parse_addr(optarg, addr)) {
+				fprintf(stderr, "streamtoken: --ip must be an IPv4 or "
+				    "IPv6 address\n");
+				return 2;
+			}
+			viewer = addr;
+		} else {
 			return 2;
+		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "streamtoken: verify needs one TOKEN\n");
@@ -460,22 +485,27 @@ cmd_verify(int argc, char **argv)
 	if (cfg == NULL)
 		return 1;
 	if (url != NULL) {
-		status = verify_url(cfg, url, argv[optind]);
+		status = verify_url(cfg, url, argv[optind], viewer);
 		config_free(cfg);
 		return status;
 	}
 	st = token_verify(cfg, argv[optind], strlen(argv[optind]),
 	    (int64_t)time(NULL), &cl);
-	if (st == TOKEN_VALID || st == TOKEN_EXPIRED || st == TOKEN_NOT_YET_VALID)
+	if (st == TOKEN_VALID || st == TOKEN_EXPIRED || st == TOKEN_NOT_YET_VALID ||
+	    st == TOKEN_BEFORE_NBF)
 		print_claims(&cl);
-	revoked = st == TOKEN_VALID && check_revoked(cfg, &cl, (int64_t)time(NULL));
-	if (st == TOKEN_VALID && !revoked)
+	if (st != TOKEN_VALID)
+		refused = token_status_reason(st);
+	else if (check_revoked(cfg, &cl, (int64_t)time(NULL)))
+		refused = "revoked";
+	else
+		refused = check_token_binding(&cl, viewer);
+	if (refused == NULL)
 		printf("valid\n");
 	else
-		fprintf(stderr, "streamtoken: invalid: %s\n",
-		    revoked ? "revoked" : token_status_reason(st));
+		fprintf(stderr, "streamtoken: invalid: %s\n", refused);
 	config_free(cfg);
-	return st == TOKEN_VALID && !revoked ? 0 : 1;
+	return refused == NULL ? 0 : 1;
 }
 
 /* A Unix time from the command line, strictly. */

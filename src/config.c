@@ -543,6 +543,17 @@ stream_key(struct parser *p, const char *key, char *v)
 		s->has_max_ttl = true;
 		return true;
 	}
+	if (!strcmp(key, "bind_ip")) {
+		if (!seen_once(p, K_4, key))
+			return false;
+		if (!strcmp(v, "required"))
+			s->bind_ip = true;
+		else if (!strcmp(v, "optional"))
+			s->bind_ip = false;
+		else
+			return fail(p, "bind_ip must be required or optional");
+		return true;
+	}
 	return fail(p, "unknown key %s in [stream %s]", key, s->name);
 }
 

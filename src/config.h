@@ -57,6 +57,7 @@ struct stream {
 	unsigned allow;			/* enum perm bits */
 	uint32_t max_ttl;		/* valid when has_max_ttl */
 	bool has_max_ttl;
+	bool bind_ip;			/* tokens must carry an ip claim */
 	unsigned line;
 };
 

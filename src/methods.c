@@ -29,6 +29,9 @@ methods_sign_grant(const struct config *cfg, const struct client *client,
 	c.copy = g->copy;
 	c.from = g->from;
 	c.to = g->to;
+	c.has_nbf = g->nbf != 0;
+	c.nbf = g->nbf;
+	memcpy(c.ip, g->ip, sizeof(c.ip));
 	return token_sign(cfg->signing_key, cfg->issuer, &c, out);
 }
 
@@ -42,8 +45,8 @@ create_access_token(struct call *call)
 	char tok_space[1024];		/* a token fits */
 	enum st_err err;
 
-	err = validate_create_params(cfg, call->req->client, call->params, &g,
-	    &call->perr);
+	err = validate_create_params(cfg, call->req->client, call->params,
+	    call->req->now, &g, &call->perr);
 	memcpy(call->stream, g.stream, sizeof(call->stream));
 	if (err != ST_OK)
 		return err;
@@ -59,20 +62,32 @@ create_access_token(struct call *call)
 	return err;
 }
 
-/* Reads Auth.VerifyToken's params: token (required) and url, named or positional. */
+/* Auth.VerifyToken's params: token (required), url and ip. */
+struct verify_params {
+	const char *token;
+	const char *url;		/* NULL: judge the token alone */
+	const uint8_t *viewer;		/* NULL: no ip given */
+	uint8_t addr[16];
+};
+
+static const char *const verify_names[] = {"token", "url", "ip"};
+#define VERIFY_PARAMS (sizeof(verify_names) / sizeof(verify_names[0]))
+
+/* Reads them, named or positional (token, url, ip). */
 static enum st_err
-read_verify_params(struct call *call, const char **token, const char **url)
+read_verify_params(struct call *call, struct verify_params *vp)
 {
-	struct json_object *v[2] = {NULL, NULL};
-	const char *t, *u = NULL;
-	size_t len;
+	struct json_object *v[VERIFY_PARAMS] = {NULL, NULL, NULL};
+	const char *s[VERIFY_PARAMS] = {NULL, NULL, NULL};
+	size_t i, len;
 
+	memset(vp, 0, sizeof(*vp));
 	if (json_object_is_type(call->params, json_type_array)) {
-		size_t i, n = json_object_array_length(call->params);
+		size_t n = json_object_array_length(call->params);
 
-		if (n > 2) {
+		if (n > VERIFY_PARAMS) {
 			snprintf(call->perr.param, sizeof(call->perr.param), "params");
-			call->perr.reason = "at most 2 positional parameters";
+			call->perr.reason = "at most 3 positional parameters";
 			return ST_ERR_INVALID_PARAMS;
 		}
 		for (i = 0; i < n; i++)
@@ -80,25 +95,30 @@ read_verify_params(struct call *call, const char **token, const char **url)
 	} else if (call->params != NULL) {
 		/* json-c kept the last of a repeated name. */
 		json_object_object_foreach(call->params, key, val) {
-			if (strcmp(key, "token") == 0) {
-				v[0] = val;
-			} else if (strcmp(key, "url") == 0) {
-				v[1] = val;
-			} else {
+			for (i = 0; i < VERIFY_PARAMS &&
+			    strcmp(key, verify_names[i]) != 0; i++)
+				continue;
+			if (i == VERIFY_PARAMS)
 				return validate_refuse(&call->perr, key, strlen(key),
 				    "unknown parameter");
-			}
+			v[i] = val;
 		}
 	}
 	/* null means not given, as an absent member does (json-c: NULL). */
 	if (v[0] == NULL)
 		return validate_refuse(&call->perr, "token", 5, "is required");
-	if (!jsonio_plain_string(v[0], &t, &len))
-		return validate_refuse(&call->perr, "token", 5, "must be a string");
-	if (v[1] != NULL && !jsonio_plain_string(v[1], &u, &len))
-		return validate_refuse(&call->perr, "url", 3, "must be a string");
-	*token = t;
-	*url = u;
+	for (i = 0; i < VERIFY_PARAMS; i++)
+		if (v[i] != NULL && !jsonio_plain_string(v[i], &s[i], &len))
+			return validate_refuse(&call->perr, verify_names[i],
+			    strlen(verify_names[i]), "must be a string");
+	if (s[2] != NULL) {
+		if (!ip_parse_addr(s[2], vp->addr))
+			return validate_refuse(&call->perr, "ip", 2,
+			    "must be an IPv4 or IPv6 address");
+		vp->viewer = vp->addr;
+	}
+	vp->token = s[0];
+	vp->url = s[1];
 	return ST_OK;
 }
 
@@ -123,42 +143,56 @@ verify_result(bool valid, const char *reason, const char *route,
 	return r;
 }
 
+/* Without a URL: NULL when the token is valid, revoked or bound elsewhere. */
+static const char *
+judge_token_alone(const struct config *cfg, const struct check_result *res,
+    const uint8_t *viewer, int64_t now)
+{
+	if (res->token_status != TOKEN_VALID)
+		return token_status_reason(res->token_status);
+	if (check_revoked(cfg, &res->claims, now))
+		return "revoked";
+	return check_token_binding(&res->claims, viewer);
+}
+
 /* SPEC 7.3: tell a backend what a token grants, and whether it opens a URL. */
 static enum st_err
 verify_token(struct call *call)
 {
 	const struct config *cfg = call->req->cfg;
-	const char *token = "", *url = NULL, *reason, *route = NULL;
+	const char *reason, *route = NULL;
+	struct verify_params vp;
 	struct check_result res;
 	bool valid, authentic;
 	enum st_err err;
 
-	err = read_verify_params(call, &token, &url);
+	err = read_verify_params(call, &vp);
 	if (err != ST_OK)
 		return err;
 	memset(&res, 0, sizeof(res));
-	if (url != NULL) {
-		check_decide_token(cfg, url, token, call->req->now, &res);
+	if (vp.url != NULL) {
+		check_decide_token(cfg, vp.url, vp.token, vp.viewer, call->req->now,
+		    &res);
 		valid = res.status == 200;
 		reason = res.reason;
 		authentic = res.token_checked || res.token_status == TOKEN_EXPIRED ||
-		    res.token_status == TOKEN_NOT_YET_VALID;
+		    res.token_status == TOKEN_NOT_YET_VALID ||
+		    res.token_status == TOKEN_BEFORE_NBF;
 		if (res.routed) {
 			memcpy(call->stream, res.match.stream, sizeof(call->stream));
 			route = res.match.route->name;
 		}
 	} else {
-		res.token_status = token_verify(cfg, token, strlen(token),
+		res.token_status = token_verify(cfg, vp.token, strlen(vp.token),
 		    call->req->now, &res.claims);
-		valid = res.token_status == TOKEN_VALID;
-		reason = token_status_reason(res.token_status);
-		if (valid && check_revoked(cfg, &res.claims, call->req->now)) {
-			valid = false;
-			reason = "revoked";
-		}
+		reason = judge_token_alone(cfg, &res, vp.viewer, call->req->now);
+		valid = reason == NULL;
+		if (valid)
+			reason = token_status_reason(TOKEN_VALID);
 		authentic = res.token_status == TOKEN_VALID ||
 		    res.token_status == TOKEN_EXPIRED ||
-		    res.token_status == TOKEN_NOT_YET_VALID;
+		    res.token_status == TOKEN_NOT_YET_VALID ||
+		    res.token_status == TOKEN_BEFORE_NBF;
 	}
 	if (res.token_status == TOKEN_NO_MEMORY)
 		return ST_ERR_INTERNAL;

@@ -174,7 +174,9 @@ token_claims_object(const char *issuer, const struct claims *c)
 	    jsonio_add(o, "dvr", json_object_new_boolean(c->dvr)) &&
 	    jsonio_add(o, "copy", json_object_new_boolean(c->copy)) &&
 	    (c->from == 0 || jsonio_add(o, "from", json_object_new_int64(c->from))) &&
-	    (c->to == 0 || jsonio_add(o, "to", json_object_new_int64(c->to)));
+	    (c->to == 0 || jsonio_add(o, "to", json_object_new_int64(c->to))) &&
+	    (!c->has_nbf || jsonio_add(o, "nbf", json_object_new_int64(c->nbf))) &&
+	    (c->ip[0] == '\0' || jsonio_add(o, "ip", json_object_new_string(c->ip)));
 	if (!ok) {
 		json_object_put(o);
 		o = NULL;
@@ -302,6 +304,7 @@ token_status_reason(enum token_status st)
 	case TOKEN_BAD_SIGNATURE: return "bad signature";
 	case TOKEN_EXPIRED: return "token expired";
 	case TOKEN_NOT_YET_VALID: return "token issued in the future";
+	case TOKEN_BEFORE_NBF: return "not yet valid";
 	case TOKEN_BAD_CLAIMS: return "invalid claims";
 	case TOKEN_NO_MEMORY: return "internal error";
 	}
@@ -387,6 +390,22 @@ get_bool(struct json_object *payload, const char *name, bool *out)
 	return true;
 }
 
+/* The ip claim: an address or CIDR block, kept in its normal form. */
+static bool
+read_ip_claim(struct json_object *payload, struct claims *c)
+{
+	char text[IP_NET_TEXT_MAX];
+	struct ip_net net;
+
+	if (!json_object_object_get_ex(payload, "ip", NULL))
+		return true;
+	if (!copy_member_string(payload, "ip", true, text, sizeof(text)) ||
+	    !ip_parse_net(text, &net))
+		return false;
+	ip_net_format(&net, c->ip);
+	return true;
+}
+
 static bool
 read_claims(struct json_object *payload, struct claims *c)
 {
@@ -418,7 +437,10 @@ read_claims(struct json_object *payload, struct claims *c)
 	if (!get_optional_int(payload, "to", 0, UINT32_MAX, &n, &present))
 		return false;
 	c->to = present ? (uint32_t)n : 0;
-	return true;
+	if (!get_optional_int(payload, "nbf", 0, INT64_MAX / 2, &c->nbf,
+	    &c->has_nbf))
+		return false;
+	return read_ip_claim(payload, c);
 }
 
 enum token_status
@@ -483,12 +505,17 @@ known_header(const struct config *cfg, const char *part, size_t len)
 	return NULL;
 }
 
-/* RFC 7519 §4.1.4: valid only before exp (plus the configured leeway). */
+/*
+ * RFC 7519 §4.1.4: valid only before exp, §4.1.5: not before nbf (each
+ * with the configured leeway).
+ */
 static enum token_status
 judge_times(const struct config *cfg, const struct claims *c, int64_t now)
 {
 	if (c->has_exp && now >= c->exp + (int64_t)cfg->leeway)
 		return TOKEN_EXPIRED;
+	if (c->has_nbf && now + (int64_t)cfg->leeway < c->nbf)
+		return TOKEN_BEFORE_NBF;
 	if (c->iat > now + (int64_t)cfg->leeway)
 		return TOKEN_NOT_YET_VALID;
 	return TOKEN_VALID;

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "ipaddr.h"
 
 #define TOKEN_MAX_LEN 4096	/* longer tokens are refused before decoding */
 #define TOKEN_JTI_BYTES 16	/* SPEC 3: at least 128 random bits */
@@ -23,6 +24,9 @@ struct claims {
 	bool live, dvr, copy;
 	uint32_t from, to;		/* 0: unbounded */
 	char kid[ST_NAME_MAX + 1];	/* from the header, verifier only */
+	int64_t nbf;			/* valid when has_nbf */
+	bool has_nbf;
+	char ip[IP_NET_TEXT_MAX];	/* "": not bound to an address */
 };
 
 enum token_status {
@@ -33,6 +37,7 @@ enum token_status {
 	TOKEN_BAD_SIGNATURE,
 	TOKEN_EXPIRED,
 	TOKEN_NOT_YET_VALID,		/* iat in the future beyond leeway */
+	TOKEN_BEFORE_NBF,		/* nbf not reached, beyond leeway */
 	TOKEN_BAD_CLAIMS,		/* signed, but claims of the wrong shape */
 	TOKEN_NO_MEMORY,		/* could not decide: our fault, not the token's */
 };

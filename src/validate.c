@@ -5,11 +5,14 @@
 
 #include "validate.h"
 
-enum param_id { P_STREAM, P_TTL, P_LIVE, P_DVR, P_COPY, P_FROM, P_TO, P__COUNT };
+enum param_id {
+	P_STREAM, P_TTL, P_LIVE, P_DVR, P_COPY, P_FROM, P_TO, P_IP, P_NBF,
+	P__COUNT
+};
 
-/* SPEC 2.3: the positional order. */
+/* SPEC 2.3: the positional order (ip and nbf, issue 13, come last). */
 static const char *const param_names[P__COUNT] = {
-	"stream", "ttl", "live", "dvr", "copy", "from", "to"
+	"stream", "ttl", "live", "dvr", "copy", "from", "to", "ip", "nbf"
 };
 
 enum st_err
@@ -63,7 +66,8 @@ set_param(struct grant *g, enum param_id id, struct json_object *v,
 		return ST_OK;
 	case P_TTL:
 	case P_FROM:
-	case P_TO: {
+	case P_TO:
+	case P_NBF: {
 		uint32_t n;
 
 		if (!validate_u32(v, &n))
@@ -73,8 +77,22 @@ set_param(struct grant *g, enum param_id id, struct json_object *v,
 			g->ttl = n;
 		else if (id == P_FROM)
 			g->from = n;
-		else
+		else if (id == P_TO)
 			g->to = n;
+		else
+			g->nbf = n;
+		return ST_OK;
+	}
+	case P_IP: {
+		struct ip_net net;
+
+		if (!json_object_is_type(v, json_type_string))
+			return refuse(perr, name, "must be a string");
+		if (!jsonio_plain_string(v, &s, &len) || len >= IP_NET_TEXT_MAX ||
+		    !ip_parse_net(s, &net))
+			return refuse(perr, name, "must be an IPv4 or IPv6 address "
+			    "or CIDR block");
+		ip_net_format(&net, g->ip);
 		return ST_OK;
 	}
 	case P_LIVE:
@@ -139,7 +157,7 @@ read_positional(struct json_object *params, struct grant *g, bool *seen,
 	enum st_err err;
 
 	if (n > P__COUNT)
-		return refuse(perr, "params", "at most 7 positional parameters");
+		return refuse(perr, "params", "at most 9 positional parameters");
 	for (i = 0; i < n; i++) {
 		err = set_param(g, (enum param_id)i,
 		    json_object_array_get_idx(params, i), perr);
@@ -168,12 +186,15 @@ check_stream_rules(const struct config *cfg, const struct grant *g,
 		return refuse(perr, "dvr", "not allowed for this stream");
 	if (g->copy && !(s->allow & PERM_COPY))
 		return refuse(perr, "copy", "not allowed for this stream");
+	if (s->bind_ip && g->ip[0] == '\0')
+		return refuse(perr, "ip", "is required for this stream (bind_ip)");
 	return ST_OK;
 }
 
 enum st_err
 validate_create_params(const struct config *cfg, const struct client *client,
-    struct json_object *params, struct grant *g, struct param_error *perr)
+    struct json_object *params, int64_t now, struct grant *g,
+    struct param_error *perr)
 {
 	bool seen[P__COUNT] = {false}, ttl_given;
 	enum st_err err = ST_OK;
@@ -203,6 +224,9 @@ validate_create_params(const struct config *cfg, const struct client *client,
 	if (!ttl_given && g->rule->has_max_ttl && g->rule->max_ttl != 0 &&
 	    (g->ttl == 0 || g->ttl > g->rule->max_ttl))
 		g->ttl = g->rule->max_ttl;
+	/* RFC 7519 §4.1.5: a token valid from nbf must still be valid then. */
+	if (g->nbf != 0 && g->ttl != 0 && (int64_t)g->nbf >= now + (int64_t)g->ttl)
+		return refuse(perr, "nbf", "must be before exp (now + ttl)");
 	return check_stream_rules(cfg, g, perr);
 }
 

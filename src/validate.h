@@ -16,6 +16,8 @@ struct grant {
 	uint32_t ttl;			/* 0: unlimited */
 	bool live, dvr, copy;
 	uint32_t from, to;
+	uint32_t nbf;			/* 0: no nbf claim */
+	char ip[IP_NET_TEXT_MAX];	/* normal form; "": not bound */
 	const struct stream *rule;	/* the stream's section */
 };
 
@@ -26,13 +28,14 @@ struct param_error {
 };
 
 /*
- * SPEC 2.3: params (object, array or NULL) → grant. Stream lookup and the
+ * SPEC 2.3: params (object, array or NULL) → grant, at time now (nbf
+ * must come before the token's exp). Stream lookup and the
  * client's stream patterns are checked here too, in that order of trust:
  * types first, then the client's right to the stream, then the stream rules.
  */
 enum st_err validate_create_params(const struct config *cfg,
-    const struct client *client, struct json_object *params, struct grant *g,
-    struct param_error *perr);
+    const struct client *client, struct json_object *params, int64_t now,
+    struct grant *g, struct param_error *perr);
 
 /* Auth.RevokeTokens: one jti, or every token of a stream or client before a time. */
 struct revocation {

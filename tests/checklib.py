@@ -159,8 +159,9 @@ class Site:
         self.ini = self.write(
             "streamtoken.ini",
             "; after the rotation: main signs, old only verifies,\n"
-            "; retired is gone\n"
-            "[server]\nissuer = media.example.com\n\n"
+            "; retired is gone; the test client is a trusted proxy\n"
+            "[server]\nissuer = media.example.com\n"
+            "trusted_proxies = 127.0.0.1\n\n"
             "[key main]\nalgorithm = HS256\nsecret_file = main.key\n"
             "sign = yes\n\n"
             "[key old]\nsecret_file = old.key\nsign = no\n\n" + common)
@@ -628,6 +629,45 @@ def media_cases(t, label, site, port, app, forbidden=403):
          lambda: refused("/%s/cam-1/seg-1.ts" % forged_sig, 401))
     case("path_token_expired_401",
          lambda: refused("/%s/cam-1/seg-1.ts" % expired, 401))
+
+
+def binding_cases(t, label, site, port, app, forbidden=403):
+    """Issue 13: tokens bound to the viewer's address (REMOTE_ADDR, or
+    X-Forwarded-For from a trusted proxy: the test client at 127.0.0.1 is
+    one here) and tokens not valid before a time, through the web server."""
+    def status_is(path, want, headers=None):
+        r = http_get(port, path, headers)
+        if want == 403:
+            want = forbidden
+        expect_eq(r.status, want, "GET %s %r" % (path[:100], headers))
+
+    def case(name, fn):
+        return t.case("%s_%s" % (label, name), fn)
+
+    def url(**params):
+        params.setdefault("ttl", 600)
+        return "/cam-1/index.m3u8?token=" + app.mint(stream="cam-1",
+                                                     live=True, **params)
+
+    case("ip_bound_to_remote_addr_served",
+         lambda: status_is(url(ip="127.0.0.1"), 200))
+    case("ip_bound_to_block_of_remote_addr_served",
+         lambda: status_is(url(ip="127.0.0.0/8"), 200))
+    case("ip_bound_elsewhere_403",
+         lambda: status_is(url(ip="203.0.113.7"), 403))
+    case("ip_bound_to_forwarded_viewer_via_trusted_proxy_served",
+         lambda: status_is(url(ip="203.0.113.7"), 200,
+                           {"X-Forwarded-For": "203.0.113.7"}))
+    case("ip_forwarded_spoof_left_of_real_viewer_403",
+         lambda: status_is(url(ip="203.0.113.7"), 403,
+                           {"X-Forwarded-For": "203.0.113.7, 198.51.100.1"}))
+    case("ip_forwarded_ipv6_viewer_in_bound_block_served",
+         lambda: status_is(url(ip="2001:db8::/48"), 200,
+                           {"X-Forwarded-For": "2001:db8::42"}))
+    now = int(time.time())
+    case("nbf_in_future_401_not_yet_valid",
+         lambda: status_is(url(nbf=now + 300), 401))
+    case("nbf_past_served", lambda: status_is(url(nbf=now - 5), 200))
 
 
 def reload_site(site, text):

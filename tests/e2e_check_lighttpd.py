@@ -62,6 +62,7 @@ def main():
                               site.logs()))
         if started:
             checklib.media_cases(t, LABEL, site, port, app)
+            checklib.binding_cases(t, LABEL, site, port, app)
             checklib.policy_recheck_cases(t, LABEL, site, port, app)
 
             def request_uri_is_original():

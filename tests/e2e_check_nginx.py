@@ -91,6 +91,7 @@ def main():
                               + site.logs()))
         if started:
             checklib.media_cases(t, LABEL, site, port, app)
+            checklib.binding_cases(t, LABEL, site, port, app)
             checklib.policy_recheck_cases(t, LABEL, site, port, app)
 
             def client_header_cannot_switch_mode():

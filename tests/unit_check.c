@@ -636,6 +636,114 @@ recheck_operator_token_has_no_client(void)
 	policy_case("/cam-2/index.m3u8", &g, 200, "allowed");
 }
 
+/* ---- tokens bound to an address, and not valid before a time ---- */
+
+static const char *
+issue_bound(const char *ip, int64_t nbf)
+{
+	struct claims c;
+	struct buf b;
+	char *out = toks[ntoks++ % 256];
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.sub, sizeof(c.sub), "cam-1");
+	snprintf(c.azp, sizeof(c.azp), "backend");
+	snprintf(c.ip, sizeof(c.ip), "%s", ip != NULL ? ip : "");
+	c.iat = NOW - 60;
+	c.has_exp = true;
+	c.exp = NOW + 3600;
+	c.has_nbf = nbf != 0;
+	c.nbf = nbf;
+	c.live = true;
+	buf_init(&b);
+	if (!token_sign(cfg->signing_key, cfg->issuer, &c, &b))
+		out[0] = '\0';
+	else
+		snprintf(out, TOKEN_MAX_LEN + 8, "%s", b.data);
+	buf_free(&b);
+	return out;
+}
+
+struct bound_row {
+	const char *name;
+	const char *ip;		/* the token's ip claim, NULL: none */
+	const char *viewer;	/* NULL: not known */
+	int64_t nbf;
+	int status;
+	const char *reason;
+};
+
+static const struct bound_row bound_rows[] = {
+	{"ip_bound_token_same_address_200", "203.0.113.7", "203.0.113.7", 0, 200, "allowed"},
+	{"ip_bound_token_other_address_403", "203.0.113.7", "203.0.113.8", 0, 403, "bound to another address"},
+	{"ip_bound_token_viewer_unknown_403", "203.0.113.7", NULL, 0, 403, "not known"},
+	{"ip_bound_block_inside_200", "203.0.113.0/24", "203.0.113.200", 0, 200, "allowed"},
+	{"ip_bound_block_outside_403", "203.0.113.0/24", "203.0.114.1", 0, 403, "bound to another address"},
+	{"ip_bound_ipv4_mapped_viewer_200", "203.0.113.7", "::ffff:203.0.113.7", 0, 200, "allowed"},
+	{"ip_bound_ipv6_block_200", "2001:db8::/48", "2001:db8::99", 0, 200, "allowed"},
+	{"ip_bound_ipv6_claim_ipv4_viewer_403", "2001:db8::/48", "203.0.113.7", 0, 403, "bound to another address"},
+	{"unbound_token_any_viewer_200", NULL, "198.51.100.1", 0, 200, "allowed"},
+	{"unbound_token_viewer_unknown_200", NULL, NULL, 0, 200, "allowed"},
+	{"nbf_in_future_401_not_yet_valid", NULL, NULL, NOW + 60, 401, "not yet valid"},
+	{"nbf_reached_200", NULL, NULL, NOW, 200, "allowed"},
+	{"nbf_past_200", NULL, NULL, NOW - 100, 200, "allowed"},
+	{"nbf_checked_before_address_401", "203.0.113.7", "198.51.100.1", NOW + 60, 401, "not yet valid"},
+};
+
+static void
+bound_row(const struct bound_row *row)
+{
+	struct check_result res;
+	uint8_t addr[16];
+	const char *tok = issue_bound(row->ip, row->nbf);
+
+	if (row->viewer != NULL)
+		EXPECT(ip_parse_addr(row->viewer, addr));
+	check_decide_from(cfg, "/cam-1/index.m3u8", tok,
+	    row->viewer != NULL ? addr : NULL, NOW, &res);
+	EXPECT(res.status == row->status);
+	EXPECT(res.reason != NULL && strstr(res.reason, row->reason) != NULL);
+	if (res.status != row->status || strstr(res.reason, row->reason) == NULL)
+		printf("#   %d %s\n", res.status, res.reason);
+}
+
+/* The claims read back in their normal form; the cache judges nbf too. */
+static void
+ip_and_nbf_claims_round_trip_and_cache(void)
+{
+	struct claims c;
+	const char *tok = issue_bound("2001:db8::/48", NOW + 10);
+
+	EXPECT(token_verify(cfg, tok, strlen(tok), NOW + 10, &c) == TOKEN_VALID);
+	EXPECT_STR(c.ip, "2001:db8::/48");
+	EXPECT(c.has_nbf && c.nbf == NOW + 10);
+	/* now cached: an earlier clock is still refused */
+	EXPECT(token_verify(cfg, tok, strlen(tok), NOW, &c) == TOKEN_BEFORE_NBF);
+	EXPECT(token_verify(cfg, tok, strlen(tok), NOW + 11, &c) == TOKEN_VALID);
+}
+
+/* A signed ip claim that is no address: bad claims, not "unbound". */
+static void
+ip_claim_not_an_address_is_bad_claims(void)
+{
+	static const char h[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"main\"}";
+	char p[512];
+	struct claims c;
+	const char *bad[] = {"\"example.com\"", "\"\"", "7", "\"10.0.0.0/33\""};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *tok;
+
+		snprintf(p, sizeof(p), "{\"sub\":\"cam-1\",\"iat\":%d,\"jti\":\"j\","
+		    "\"azp\":\"backend\",\"live\":true,\"dvr\":false,"
+		    "\"copy\":false,\"ip\":%s}", NOW, bad[i]);
+		tok = make_raw(h, p, "main", -1);
+		EXPECT(token_verify(cfg, tok, strlen(tok), NOW, &c) ==
+		    TOKEN_BAD_CLAIMS);
+	}
+}
+
 int
 main(void)
 {
@@ -680,6 +788,10 @@ main(void)
 		RUN(recheck_live_only_allowed_stream_refuses_old_timed_segment_403);
 		RUN(recheck_stream_now_public_needs_no_token);
 		RUN(recheck_operator_token_has_no_client);
+		for (i = 0; i < sizeof(bound_rows) / sizeof(bound_rows[0]); i++)
+			RUN_ROW(bound_rows[i].name, bound_row, &bound_rows[i]);
+		RUN(ip_and_nbf_claims_round_trip_and_cache);
+		RUN(ip_claim_not_an_address_is_bad_claims);
 	} else {
 		RUN_ROW("config_loads", EXPECT, false);
 	}

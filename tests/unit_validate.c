@@ -5,6 +5,8 @@
 #include "validate.h"
 
 static struct fixture fx;
+
+#define RNOW 1700000000	/* the fixed clock */
 static struct config *capped;		/* max_ttl caps, allow_unlimited = no */
 static struct config *open_cfg;		/* no caps, unlimited allowed */
 
@@ -19,6 +21,7 @@ static const char capped_ini[] =
 	"[key main]\nsecret_file = main.key\n"
 	CLIENTS
 	"[stream cam-1]\nallow = live, dvr\nmax_ttl = 7200\n"
+	"[stream cam-bound]\nbind_ip = required\n"
 	"[stream cam-*]\n"
 	"[stream lobby]\nallow = none\n"
 	"[stream pub-1]\naccess = public\n";
@@ -54,7 +57,8 @@ run(const struct config *cfg, const char *who, const char *params_json,
 		printf("#   fixture JSON does not parse: %s\n", params_json);
 		return ST_ERR__COUNT;
 	}
-	err = validate_create_params(cfg, client(cfg, who), params, g, perr);
+	err = validate_create_params(cfg, client(cfg, who), params, RNOW, g,
+	    perr);
 	json_object_put(params);
 	return err;
 }
@@ -141,8 +145,22 @@ static const struct bad_row bad_rows[] = {
 	{"validate_sanitizes_unknown_param_name", CAPPED, "backend",
 	    "{\"stream\":\"cam-2\",\"t\\u0001l\\n\":60}", ST_ERR_INVALID_PARAMS,
 	    "t?l?"},
-	{"validate_refuses_8_positional_params", CAPPED, "backend",
-	    "[\"cam-2\",60,true,false,false,0,0,1]", ST_ERR_INVALID_PARAMS, "params"},
+	{"validate_refuses_10_positional_params", CAPPED, "backend",
+	    "[\"cam-2\",60,true,false,false,0,0,\"10.0.0.1\",0,1]", ST_ERR_INVALID_PARAMS, "params"},
+	{"validate_refuses_ip_not_a_string", CAPPED, "backend",
+	    "{\"stream\":\"cam-2\",\"ip\":7}", ST_ERR_INVALID_PARAMS, "ip"},
+	{"validate_refuses_ip_hostname", CAPPED, "backend",
+	    "{\"stream\":\"cam-2\",\"ip\":\"example.com\"}", ST_ERR_INVALID_PARAMS, "ip"},
+	{"validate_refuses_ip_prefix_33", CAPPED, "backend",
+	    "{\"stream\":\"cam-2\",\"ip\":\"10.0.0.0/33\"}", ST_ERR_INVALID_PARAMS, "ip"},
+	{"validate_refuses_nbf_string", CAPPED, "backend",
+	    "{\"stream\":\"cam-2\",\"nbf\":\"1700000000\"}", ST_ERR_INVALID_PARAMS, "nbf"},
+	{"validate_refuses_nbf_at_exp", CAPPED, "backend",
+	    "{\"stream\":\"cam-2\",\"ttl\":60,\"nbf\":1700000060}", ST_ERR_INVALID_PARAMS, "nbf"},
+	{"validate_refuses_nbf_after_capped_exp", CAPPED, "backend",
+	    "{\"stream\":\"cam-1\",\"nbf\":1700007200}", ST_ERR_INVALID_PARAMS, "nbf"},
+	{"validate_refuses_missing_ip_on_bind_ip_stream", CAPPED, "backend",
+	    "{\"stream\":\"cam-bound\"}", ST_ERR_INVALID_PARAMS, "ip"},
 	{"validate_refuses_positional_ttl_string", CAPPED, "backend",
 	    "[\"cam-2\",\"60\"]", ST_ERR_INVALID_PARAMS, "ttl"},
 	{"validate_refuses_positional_live_1", CAPPED, "backend",
@@ -464,8 +482,6 @@ validate_u32_table(void)
 
 /* ---- Auth.RevokeTokens ---- */
 
-#define RNOW 1700000000
-
 struct revoke_row {
 	const char *name;
 	const char *who;
@@ -530,6 +546,22 @@ check_revoke_row(const struct revoke_row *row)
 	}
 }
 
+static void
+validate_ip_and_nbf_fill_grant(void)
+{
+	struct param_error perr;
+	struct grant g;
+
+	EXPECT(run(capped, "backend", "{\"stream\":\"cam-bound\",\"ttl\":60,"
+	    "\"ip\":\"2001:DB8::7/48\",\"nbf\":1700000059}", &g, &perr) == ST_OK);
+	EXPECT_STR(g.ip, "2001:db8::/48");
+	EXPECT(g.nbf == 1700000059);
+	EXPECT(run(capped, "backend", "[\"cam-2\",60,true,false,false,0,0,"
+	    "\"::ffff:203.0.113.7\",1700000001]", &g, &perr) == ST_OK);
+	EXPECT_STR(g.ip, "203.0.113.7");
+	EXPECT(g.nbf == 1700000001);
+}
+
 int
 main(void)
 {
@@ -568,6 +600,7 @@ main(void)
 	RUN(validate_client_pattern_allows_exact_stream);
 	RUN(validate_params_absent_is_not_an_error_of_type);
 	RUN(validate_u32_table);
+	RUN(validate_ip_and_nbf_fill_grant);
 	for (i = 0; i < sizeof(revoke_rows) / sizeof(revoke_rows[0]); i++)
 		RUN_ROW(revoke_rows[i].name, check_revoke_row, &revoke_rows[i]);
 	config_free(capped);
