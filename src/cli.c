@@ -81,6 +81,26 @@ wants_help(int argc, char **argv, const char *usage, int *status)
 	return false;
 }
 
+/* What issue 13 added: trusted proxies and the revocation file. */
+static void
+print_check_extras(const struct config *cfg)
+{
+	char text[IP_NET_TEXT_MAX];
+	size_t i;
+
+	if (cfg->ntrusted_proxies > 0) {
+		printf("trusted_proxies:");
+		for (i = 0; i < cfg->ntrusted_proxies; i++) {
+			ip_net_format(&cfg->trusted_proxies[i], text);
+			printf("%s %s", i ? "," : "", text);
+		}
+		printf("\n");
+	}
+	if (cfg->revocation_file != NULL)
+		printf("revocation_file: %s, %zu entries in force\n",
+		    cfg->revocation_file, revoke_count(cfg->revoke));
+}
+
 static int
 cmd_check_config(int argc, char **argv)
 {
@@ -121,8 +141,9 @@ cmd_check_config(int argc, char **argv)
 		printf("client %s: streams", cfg->clients[i].name);
 		for (j = 0; j < cfg->clients[i].nstreams; j++)
 			printf("%s %s", j ? "," : "", cfg->clients[i].streams[j]);
-		printf("\n");
+		printf("%s\n", cfg->clients[i].may_revoke ? "; may revoke" : "");
 	}
+	print_check_extras(cfg);
 	printf("streams: %zu sections (%zu exact, %zu globs)\n", cfg->nstreams,
 	    cfg->nstreams - cfg->nglobs, cfg->nglobs);
 	for (i = 0; i < cfg->nroutes; i++)
