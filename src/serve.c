@@ -331,11 +331,14 @@ web_server_addrs_usable(int family)
  * signals blocked: with nothing to accept (or another process of the
  * same socket, spawn-fcgi -F N, took it) it returns -EAGAIN and the loop
  * waits in ppoll. Linux gives an accepted socket the blocking mode that
- * libfcgi's reads need, and, for TCP only, the listener's SO_RCVTIMEO and
- * SO_SNDTIMEO: a unix socket's connection gets them after the accept.
+ * libfcgi's reads need. For TCP it also copies the listener's
+ * SO_RCVTIMEO and SO_SNDTIMEO to a connection when it is established, so
+ * that they bound the reading of its parameters too (not for connections
+ * that were waiting before this, nor on a unix socket: those get them
+ * after FCGX_Accept_r, for the body and the answer).
  */
 static bool
-prepare_listener(int lfd, bool *per_connection_timeouts)
+prepare_listener(int lfd)
 {
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof(sa);
@@ -348,11 +351,7 @@ prepare_listener(int lfd, bool *per_connection_timeouts)
 		    strerror(errno));
 		return false;
 	}
-	if (!web_server_addrs_usable(sa.ss_family))
-		return false;
-	*per_connection_timeouts = sa.ss_family != AF_INET &&
-	    sa.ss_family != AF_INET6;
-	return true;
+	return web_server_addrs_usable(sa.ss_family);
 }
 
 static bool
@@ -363,9 +362,8 @@ accept_error_is_shortage(int err)
 
 /* Serves until a signal asks to stop (0) or accepting fails for good (1). */
 static int
-accept_loop(FCGX_Request *req, int lfd, bool per_connection_timeouts,
-    struct config **cfg, const char *path, const sigset_t *ours,
-    const sigset_t *idle)
+accept_loop(FCGX_Request *req, int lfd, struct config **cfg, const char *path,
+    const sigset_t *ours, const sigset_t *idle)
 {
 	int rc;
 
@@ -396,7 +394,7 @@ accept_loop(FCGX_Request *req, int lfd, bool per_connection_timeouts,
 			    rc > -4096 ? strerror(-rc) : "libfcgi");
 			return 1;
 		}
-		if (per_connection_timeouts && !set_timeouts(req->ipcFd))
+		if (!set_timeouts(req->ipcFd))
 			log_msg("FastCGI: cannot set the connection's timeouts: %s",
 			    strerror(errno));
 		serve_request(req, *cfg);
@@ -408,7 +406,6 @@ serve_fastcgi(int lfd, struct config **cfg, const char *path)
 {
 	FCGX_Request req;
 	sigset_t ours, saved, idle;
-	bool per_connection_timeouts;
 	int status;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, lfd, 0) != 0) {
@@ -417,7 +414,7 @@ serve_fastcgi(int lfd, struct config **cfg, const char *path)
 	}
 	/* After FCGX_Init, which installs its own where ours should be. */
 	install_signals(&ours);
-	if (!prepare_listener(lfd, &per_connection_timeouts))
+	if (!prepare_listener(lfd))
 		return 1;
 	sigprocmask(SIG_BLOCK, &ours, &saved);
 	/* Let in while idle even when blocked on entry (inherited through exec). */
@@ -426,8 +423,7 @@ serve_fastcgi(int lfd, struct config **cfg, const char *path)
 	sigdelset(&idle, SIGINT);
 	sigdelset(&idle, SIGHUP);
 	log_msg("serving FastCGI with %s", path);
-	status = accept_loop(&req, lfd, per_connection_timeouts, cfg, path,
-	    &ours, &idle);
+	status = accept_loop(&req, lfd, cfg, path, &ours, &idle);
 	/* A kept connection, idle: closed. */
 	FCGX_Free(&req, 1);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
