@@ -543,6 +543,54 @@ keep_conn_authorizer_then_responder(void)
 	keep_conn_case(NULL, AUTHORIZER);
 }
 
+static void *
+serve_two(void *arg)
+{
+	struct served *s = arg;
+
+	if (serve_one(s) == NULL && s->accepted == 0 && s->kept)
+		(void)serve_one(s);
+	return NULL;
+}
+
+/*
+ * libfcgi's detached flag outlives a kept request: the next request, whose
+ * body never ends, must still close with libfcgi's wait (FCGX_Attach).
+ */
+static void
+keep_conn_then_body_without_end_closed_after_libfcgi_wait(void)
+{
+	struct bytes b = {0};
+	struct served s;
+	struct answer a;
+	pthread_t th;
+	int c, l;
+
+	memset(&s, 0, sizeof(s));
+	l = listen_request(&s.req, &c);
+	s.wait_ms = 300;
+	issue_request(&b, 1, KEEP, "application/json", RPC_BODY, true);
+	send_all(c, &b);
+	if (pthread_create(&th, NULL, serve_two, &s) != 0)
+		abort();
+	collect(c, &a, 1);
+	EXPECT(a.ends == 1 && count_in(&a, "\"result\":\"ey") == 1);
+	answer_free(&a);
+	b.len = 0;
+	issue_request(&b, 2, 0, "text/plain", RPC_BODY, false);
+	send_all(c, &b);
+	collect(c, &a, 0);
+	EXPECT(a.ends == 1 && starts_with_status(&a, "415"));
+	EXPECT(a.eof && !a.reset);
+	EXPECT(!closed_at_once(c));
+	close(c);
+	pthread_join(th, NULL);
+	FCGX_Free(&s.req, 1);
+	close(l);
+	answer_free(&a);
+	free(b.p);
+}
+
 static void
 is_listener_only_for_listening_sockets(void)
 {
@@ -947,6 +995,7 @@ main(void)
 	RUN(keep_conn_two_requests_on_one_connection);
 	RUN(keep_conn_body_refused_unread_next_request_served);
 	RUN(keep_conn_authorizer_then_responder);
+	RUN(keep_conn_then_body_without_end_closed_after_libfcgi_wait);
 	RUN(is_listener_only_for_listening_sockets);
 	config_free(cfg);
 	fx_cleanup(&fx);
