@@ -177,7 +177,8 @@ finish_request(FCGX_Request *req)
 		log_stream_error(FCGX_GetError(req->in),
 		    "the request's body broke off");
 	}
-	if (ended)
+	/* A filter's FCGI_DATA may follow its stdin: never detached. */
+	if (ended && req->role != FCGI_FILTER)
 		FCGX_Detach(req);
 	else
 		FCGX_Attach(req);
