@@ -287,7 +287,8 @@ reload(struct config **cfg, const char *path)
 static bool
 set_timeouts(int fd)
 {
-	struct timeval tv = {io_timeout_ms / 1000, (io_timeout_ms % 1000) * 1000};
+	struct timeval tv = {io_timeout_ms / 1000,
+	    (suseconds_t)(io_timeout_ms % 1000) * 1000};
 
 	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0;
@@ -345,6 +346,7 @@ prepare_listener(int lfd)
 	socklen_t len = sizeof(sa);
 	int flags;
 
+	sa.ss_family = AF_UNSPEC;
 	if (getsockname(lfd, (struct sockaddr *)&sa, &len) != 0 ||
 	    (flags = fcntl(lfd, F_GETFL)) < 0 ||
 	    fcntl(lfd, F_SETFL, flags | O_NONBLOCK) != 0 || !set_timeouts(lfd)) {
