@@ -205,9 +205,10 @@ serve_request(FCGX_Request *req, const struct config *cfg)
 /* ---- signals ---- */
 
 /*
- * SPEC 5: SIGTERM finishes the request in hand, then exits 0. SPEC 4:
- * SIGHUP's reload applies from the next request on. The handler only
- * notes them.
+ * SPEC 5: SIGTERM finishes the request in hand, then exits 0; so do
+ * SIGINT and SIGUSR1 (libfcgi's graceful stop, whose own handler would
+ * make FCGX_Accept_r fail without a word). SPEC 4: SIGHUP's reload
+ * applies from the next request on. The handler only notes them.
  */
 static void
 on_signal(int sig)
@@ -229,12 +230,14 @@ install_signals(sigset_t *ours)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(ours);
 	sigaddset(ours, SIGTERM);
 	sigaddset(ours, SIGINT);
 	sigaddset(ours, SIGHUP);
+	sigaddset(ours, SIGUSR1);
 }
 
 /*
@@ -425,6 +428,7 @@ serve_fastcgi(int lfd, struct config **cfg, const char *path)
 	sigdelset(&idle, SIGTERM);
 	sigdelset(&idle, SIGINT);
 	sigdelset(&idle, SIGHUP);
+	sigdelset(&idle, SIGUSR1);
 	log_msg("serving FastCGI with %s", path);
 	status = accept_loop(&req, lfd, cfg, path, &ours, &idle);
 	/* A kept connection, idle: closed. */
