@@ -245,6 +245,8 @@ install_signals(sigset_t *ours)
  * gives up a read, a write or its wait for a new connection's first bytes
  * when a signal interrupts it (and a socket with SO_RCVTIMEO is not
  * restarted after one), so a signal there would drop the connection.
+ * FCGI_FAIL_ACCEPT_ON_INTR is not used: it only makes accept(2) give up
+ * on EINTR, and accept never waits here (the listener is non-blocking).
  */
 static void
 take_pending_signals(const sigset_t *ours)
