@@ -12,7 +12,10 @@ listening socket (as spawn-fcgi -F 2), once on TCP and once on a unix
 socket: requests that are issued (200), refused before their body was read
 (415 with a body, 413 over max_body), and a few refused with a body past
 the 4 MB bound. Every answer is counted: each must arrive whole, with its
-status.  Free ports, temporary folders, every process stopped by PID.  TAP
+status, and lighttpd must log no trouble with its backend connections
+(a connection closed with bytes unread is a reset, which lighttpd logs as
+"connection was dropped after accept()" even when the answer survived).
+Free ports, temporary folders, every process stopped by PID.  TAP
 output."""
 
 import concurrent.futures
@@ -222,6 +225,11 @@ def every_answer_counted(family):
             lt.stop()
             codes = backend.stop()
         expect_eq(codes, [0, 0], "exit statuses")
+        with open(lt.errorlog, errors="replace") as f:
+            trouble = [ln for ln in f.read().splitlines()
+                       if "gw_backend" in ln or "fastcgi" in ln.lower()]
+        expect(not trouble, "lighttpd logged %d backend errors: %s" % (
+            len(trouble), "; ".join(trouble[:3])))
         text = ""
         for log in backend.logs:
             with open(log, errors="replace") as f:
