@@ -9,6 +9,12 @@
  * Started as "hello-log" (a link to it), it also writes the log line
  * streamtoken owes each request by contract (SPEC 6), one write(2) on
  * stderr. The gap between the two hellos is what that costs.
+ *
+ * Started as "hello-detach", it reads stdin to its end in both roles and
+ * then calls FCGX_Detach before FCGX_Finish_r: the connection closes
+ * without libfcgi's shutdown-and-wait for the web server to close first,
+ * as streamtoken closes it when stdin was read to its end. An authorizer's
+ * stdin end is waited for here: lighttpd, which the benchmark runs, sends it.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -47,6 +53,7 @@ main(int argc, char **argv)
 	char buf[4096];
 	const char *role, *name = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	bool log_too = name != NULL && strcmp(name, "/hello-log") == 0;
+	bool detach = name != NULL && strcmp(name, "/hello-detach") == 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
@@ -62,6 +69,12 @@ main(int argc, char **argv)
 		}
 		if (log_too)
 			like_streamtoken();
+		if (detach) {
+			while (FCGX_GetStr(buf, (int)sizeof(buf), req.in) > 0)
+				continue;
+			if (FCGX_GetError(req.in) == 0)
+				FCGX_Detach(&req);
+		}
 		FCGX_Finish_r(&req);
 	}
 	FCGX_Free(&req, 1);

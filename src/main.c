@@ -1,134 +1,23 @@
-/* main: options, start-up, and the FastCGI accept loop (or one CGI request). */
+/* main: options, start-up, then FastCGI (src/serve.c) or one plain CGI request. */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
-#include "fcgi.h"
 #include "keys.h"
-#include "log.h"
 #include "request.h"
 #include "respond.h"
+#include "serve.h"
 #include "service.h"
-
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t reload_requested;
-
-/*
- * SPEC 5: SIGTERM finishes the request in hand, then exits 0: the handler
- * only asks, and fcgi_accept looks between requests. SPEC 4: SIGHUP's
- * reload applies from the next request on.
- */
-static void
-on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reload_requested = 1;
-	else
-		stop_requested = 1;
-}
-
-static void
-install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* A request's reads and writes resume after a signal. */
-	sa.sa_flags = SA_RESTART;
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
-/* SPEC 4: a bad file keeps the old configuration, and says why. */
-static void
-reload(struct config **cfg, const char *path)
-{
-	char err[1024];
-	struct config *fresh;
-
-	fresh = config_load(path, err, sizeof(err));
-	if (fresh == NULL) {
-		log_msg("reload failed, keeping the previous configuration: %s", err);
-		return;
-	}
-	config_free(*cfg);
-	*cfg = fresh;
-	log_msg("configuration reloaded from %s", path);
-}
-
-/* ---- FastCGI ---- */
-
-static const char *
-fcgi_param_cb(void *ctx, const char *name)
-{
-	return fcgi_param(ctx, name);
-}
-
-static char **
-fcgi_envp_cb(void *ctx)
-{
-	return fcgi_envp(ctx);
-}
-
-static int
-fcgi_read_cb(void *ctx, char *buf, int len)
-{
-	return fcgi_read(ctx, buf, len);
-}
-
-static bool
-fcgi_write_cb(void *ctx, const char *data, size_t len)
-{
-	return fcgi_write(ctx, data, len);
-}
-
-static int
-serve_fastcgi(struct config **cfg, const char *path)
-{
-	struct request_source src = {fcgi_param_cb, fcgi_read_cb, NULL,
-	    fcgi_envp_cb};
-	struct fcgi *fcgi;
-	struct request req;
-	int status;
-
-	fcgi = fcgi_new(STDIN_FILENO);
-	if (fcgi == NULL) {
-		log_msg("cannot start serving FastCGI");
-		return 1;
-	}
-	src.ctx = fcgi;
-	log_msg("serving FastCGI with %s", path);
-	while ((status = fcgi_accept(fcgi, &stop_requested)) == 1) {
-		if (reload_requested) {
-			reload_requested = 0;
-			reload(cfg, path);
-		}
-		request_init(&req, *cfg, &src);
-		service_handle(&req);
-		respond_write(&req, fcgi_write_cb, fcgi);
-		request_free(&req);
-		fcgi_finish(fcgi);
-	}
-	fcgi_free(fcgi);
-	return status < 0 ? 1 : 0;
-}
 
 /* ---- plain CGI: one request from the environment and stdin ---- */
 
@@ -290,9 +179,8 @@ serve(const char *opt_path, const char *user)
 		config_free(cfg);
 		return 1;
 	}
-	if (fcgi_is_listener(STDIN_FILENO)) {
-		install_signals();
-		status = serve_fastcgi(&cfg, path);
+	if (serve_is_listener(STDIN_FILENO)) {
+		status = serve_fastcgi(STDIN_FILENO, &cfg, path);
 	} else if (getenv("REQUEST_METHOD") != NULL) {
 		status = serve_cgi(cfg);
 	} else {

@@ -23,8 +23,8 @@ struct request_source {
 	/*
 	 * Optional (NULL: param answers every name): all the parameters as
 	 * "NAME=value" strings, NULL-terminated, alive until the request ends,
-	 * as fcgi_envp's and CGI's environ are. request_init
-	 * picks the names the pipeline asks for out of it in one pass.
+	 * as libfcgi's envp and CGI's environ are. request_init picks the
+	 * names the pipeline asks for out of it in one pass.
 	 */
 	char **(*envp)(void *ctx);
 };
