@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "keys.h"
+#include "log.h"
 #include "request.h"
 #include "respond.h"
 #include "serve.h"
