@@ -22,9 +22,15 @@ enum perm {
 	PERM_ALL = PERM_LIVE | PERM_DVR | PERM_COPY
 };
 
-enum key_alg { ALG_HS256, ALG_HS384, ALG_HS512 };
+enum key_alg { ALG_HS256, ALG_HS384, ALG_HS512, ALG_EDDSA, ALG_ES256, ALG_RS256 };
+
+/* Extra claims a client's tokens carry for another verifier. */
+enum claims_profile { CLAIMS_PLAIN, CLAIMS_MEDIAMTX };
+
+#define ST_AUDIENCE_MAX 256
 
 struct key_hmac_state;
+struct evp_pkey_st;		/* OpenSSL's EVP_PKEY */
 
 struct key {
 	char *name;			/* the JWT kid */
@@ -34,6 +40,9 @@ struct key {
 	bool sign;
 	unsigned line;
 	struct key_hmac_state *hmac;	/* precomputed, wiped when freed */
+	/* EdDSA, ES256, RS256: the key pair, or the public key alone. */
+	struct evp_pkey_st *pkey;
+	bool has_private;
 	/* base64url of the JWT header this key signs with, and its length */
 	char jwt_header[256];
 	size_t jwt_header_len;
@@ -44,6 +53,8 @@ struct client {
 	unsigned char token_sha256[32];
 	char **streams;			/* glob patterns */
 	size_t nstreams;
+	char *audience;			/* NULL: the server's */
+	enum claims_profile profile;
 	unsigned line;
 };
 
@@ -60,6 +71,8 @@ struct stream {
 struct config {
 	char *path;
 	char *issuer;			/* NULL: no iss claim */
+	char *audience;			/* NULL: no aud claim, none accepted */
+	char *jwks_path;		/* NULL: no JWKS served */
 	uint32_t default_ttl;
 	uint32_t max_ttl;		/* 0: no cap */
 	bool allow_unlimited;
@@ -86,6 +99,11 @@ struct config {
 	struct route *routes;		/* [route] sections in file order, then built-ins */
 	size_t nroutes;
 
+	/* The JWKS of the asymmetric keys (jwks.c), built once per load. */
+	char *jwks;
+	size_t jwks_len;
+	char jwks_etag[32];		/* a quoted entity tag */
+
 	/* Tokens verified with this configuration's keys (token_verify). */
 	struct tokcache *tokcache;
 };
@@ -109,5 +127,13 @@ bool config_client_may_use(const struct client *client, const char *uid);
 bool config_valid_name(const char *s, size_t len);
 
 const char *config_alg_name(enum key_alg alg);
+bool config_alg_is_hmac(enum key_alg alg);
+
+/* The aud claim of tokens for a client: its own audience, else the server's. */
+const char *config_audience_for(const struct config *cfg,
+    const struct client *client);
+/* The client of that name, or NULL. */
+const struct client *config_find_client(const struct config *cfg,
+    const char *name);
 
 #endif

@@ -18,6 +18,7 @@ enum st_err {
 	ST_ERR_STREAM_NOT_FOUND,
 	ST_ERR_STREAM_NOT_PRIVATE,
 	ST_ERR_FORBIDDEN,
+	ST_ERR_JWKS_METHOD,		/* not GET or HEAD on jwks_path */
 	ST_ERR__COUNT
 };
 

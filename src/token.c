@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <openssl/crypto.h>
 
 #include "json.h"
@@ -166,6 +167,85 @@ append_bool_claim(struct buf *b, bool v)
 		buf_puts(b, "false");
 }
 
+bool
+token_json_add_string(json_object *obj, const char *name, const char *s)
+{
+	json_object *v = json_object_new_string(s);
+
+	if (v == NULL || json_object_object_add(obj, name, v) != 0) {
+		json_object_put(v);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * RFC 7519 §4.1.3 aud, and MediaMTX's permissions: one entry naming the
+ * stream for each grant, "read" for live, "playback" for dvr or copy.
+ */
+static bool
+add_extra_claims(json_object *obj, const struct claims *c)
+{
+	static const struct { const char *action; int perm; } acts[] = {
+		{"read", PERM_LIVE}, {"playback", PERM_DVR | PERM_COPY},
+	};
+	int perms = (c->live ? PERM_LIVE : 0) | (c->dvr ? PERM_DVR : 0) |
+	    (c->copy ? PERM_COPY : 0);
+	json_object *list, *entry;
+	size_t i;
+
+	if (c->aud[0] != '\0' && !token_json_add_string(obj, "aud", c->aud))
+		return false;
+	if (!c->mediamtx)
+		return true;
+	list = json_object_new_array();
+	if (list == NULL || json_object_object_add(obj, "mediamtx_permissions",
+	    list) != 0) {
+		json_object_put(list);
+		return false;
+	}
+	/* obj owns list, list owns each entry: one put frees them all. */
+	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+		if (!(perms & acts[i].perm))
+			continue;
+		entry = json_object_new_object();
+		if (entry == NULL || json_object_array_add(list, entry) != 0) {
+			json_object_put(entry);
+			return false;
+		}
+		if (!token_json_add_string(entry, "action", acts[i].action) ||
+		    !token_json_add_string(entry, "path", c->sub))
+			return false;
+	}
+	return true;
+}
+
+/* The extra claims' members, written by json-c, spliced into the payload. */
+static void
+append_extra_claims(struct buf *b, const struct claims *c)
+{
+	json_object *obj;
+	const char *text;
+	size_t len;
+
+	if (c->aud[0] == '\0' && !c->mediamtx)
+		return;
+	obj = json_object_new_object();
+	if (obj == NULL || !add_extra_claims(obj, c) ||
+	    (text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE)) == NULL) {
+		b->failed = true;	/* no token without the claims it must carry */
+		goto out;
+	}
+	len = strlen(text);
+	if (len > 2) {			/* {"aud":...} less its braces */
+		buf_puts(b, ",");
+		buf_append(b, text + 1, len - 2);
+	}
+out:
+	json_object_put(obj);
+}
+
 /*
  * The payload, in a fixed order. sub is escaped: a verified token from
  * another signer may carry any string there. azp is a name (read_claims
@@ -205,6 +285,7 @@ token_claims_json(struct buf *b, const char *issuer, const struct claims *c)
 		buf_puts(b, ",\"to\":");
 		buf_append_u64(b, c->to);
 	}
+	append_extra_claims(b, c);
 	buf_puts(b, "}");
 }
 
@@ -265,9 +346,9 @@ bool
 token_sign(const struct key *key, const char *issuer, struct claims *c,
     struct buf *out)
 {
-	unsigned char mac[KEY_MAC_MAX];
+	unsigned char mac[KEY_SIG_MAX];
 	struct buf json;
-	char json_space[768];		/* claims with a 256-character issuer fit */
+	char json_space[1280];		/* claims with issuer and aud of 256 fit */
 	size_t start = out->len, mac_len;
 	char *p;
 	bool ok = false;
@@ -279,16 +360,16 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 	token_claims_json(&json, issuer, c);
 	/* header "." payload "." MAC, written in place after one reservation */
 	if (json.failed || !buf_reserve(out, key->jwt_header_len + 1 +
-	    (json.len + 2) / 3 * 4 + 1 + ((size_t)KEY_MAC_MAX + 2) / 3 * 4))
+	    (json.len + 2) / 3 * 4 + 1 + ((size_t)KEY_SIG_MAX + 2) / 3 * 4))
 		goto out;
 	p = out->data + start;
 	memcpy(p, key->jwt_header, key->jwt_header_len);
 	p += key->jwt_header_len;
 	*p++ = '.';
 	p += encode_into(p, (const unsigned char *)json.data, json.len);
-	/* RFC 7515 §5.1: the MAC covers the ASCII of header "." payload. */
-	mac_len = key_hmac(key, out->data + start, (size_t)(p - (out->data + start)),
-	    mac);
+	/* RFC 7515 §5.1: the signature covers the ASCII of header "." payload. */
+	mac_len = key_sign(key, out->data + start,
+	    (size_t)(p - (out->data + start)), mac);
 	if (mac_len == 0)
 		goto out;
 	*p++ = '.';
@@ -317,6 +398,7 @@ token_status_reason(enum token_status st)
 	case TOKEN_EXPIRED: return "token expired";
 	case TOKEN_NOT_YET_VALID: return "token issued in the future";
 	case TOKEN_BAD_CLAIMS: return "invalid claims";
+	case TOKEN_BAD_AUDIENCE: return "audience not accepted";
 	case TOKEN_NO_MEMORY: return "internal error";
 	}
 	return "invalid token";
@@ -374,7 +456,7 @@ struct claim_value {
 
 /* The claims we read; the last of a repeated name wins. */
 struct claim_values {
-	struct claim_value sub, jti, azp, iat, exp, live, dvr, copy, from, to;
+	struct claim_value sub, jti, azp, iat, exp, live, dvr, copy, from, to, aud;
 };
 
 /* None present (the flags only: a reader fills a slot whole). */
@@ -384,7 +466,7 @@ claim_values_init(struct claim_values *cv)
 	cv->sub.present = cv->jti.present = cv->azp.present = false;
 	cv->iat.present = cv->exp.present = false;
 	cv->live.present = cv->dvr.present = cv->copy.present = false;
-	cv->from.present = cv->to.present = false;
+	cv->from.present = cv->to.present = cv->aud.present = false;
 }
 
 /* Where the claim named name[0..len) goes; NULL for names we ignore. */
@@ -412,6 +494,8 @@ claim_slot(struct claim_values *cv, const char *name, size_t len)
 		return &cv->from;
 	if (NAME_IS("to"))
 		return &cv->to;
+	if (NAME_IS("aud"))
+		return &cv->aud;
 	return NULL;
 #undef NAME_IS
 }
@@ -573,7 +657,9 @@ read_claims(const struct claim_values *cv, struct claims *c)
 	    (cv->jti.present &&
 	    !copy_claim_string(&cv->jti, c->jti, sizeof(c->jti))) ||
 	    (cv->azp.present &&
-	    !copy_claim_string(&cv->azp, c->azp, sizeof(c->azp))))
+	    !copy_claim_string(&cv->azp, c->azp, sizeof(c->azp))) ||
+	    (cv->aud.present &&
+	    !copy_claim_string(&cv->aud, c->aud, sizeof(c->aud))))
 		return false;
 	/*
 	 * Even signed by a shared key, azp and jti reach Variable- header
@@ -679,18 +765,34 @@ judge_times(const struct config *cfg, const struct claims *c, int64_t now)
 	return TOKEN_VALID;
 }
 
+/*
+ * RFC 7519 §4.1.3: with an audience configured (for the token's client,
+ * else the server's) aud must name it; with none, a token that names an
+ * audience is for someone else.
+ */
+static enum token_status
+judge_audience(const struct config *cfg, const struct claims *c)
+{
+	const char *want = config_audience_for(cfg,
+	    c->azp[0] != '\0' ? config_find_client(cfg, c->azp) : NULL);
+
+	if (want == NULL)
+		return c->aud[0] == '\0' ? TOKEN_VALID : TOKEN_BAD_AUDIENCE;
+	return strcmp(c->aud, want) == 0 ? TOKEN_VALID : TOKEN_BAD_AUDIENCE;
+}
+
 /* Checks signature and claims, with no cache. */
 static enum token_status
 verify_fully(const struct config *cfg, const char *token, size_t len,
     struct claims *c, bool *nomem)
 {
-	unsigned char mac[KEY_MAC_MAX], sig[KEY_MAC_MAX + 3];
+	unsigned char sig[KEY_SIG_MAX + 3];
 	unsigned char raw[TOKEN_MAX_LEN];
 	struct json_doc doc;
 	const char *dot1, *dot2;
 	const struct key *key = NULL;
 	enum token_status st = TOKEN_MALFORMED;
-	size_t mac_len, sig_len, raw_len;
+	size_t sig_len, raw_len;
 
 	doc.chunks = NULL;	/* json_doc_free is safe before any parse */
 	dot1 = memchr(token, '.', len);
@@ -716,9 +818,7 @@ verify_fully(const struct config *cfg, const char *token, size_t len,
 	if (!base64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), sig,
 	    sizeof(sig), &sig_len))
 		goto out;
-	mac_len = key_hmac(key, token, (size_t)(dot2 - token), mac);
-	if (mac_len == 0 || sig_len != mac_len ||
-	    CRYPTO_memcmp(mac, sig, mac_len) != 0)
+	if (!key_verify(key, token, (size_t)(dot2 - token), sig, sig_len))
 		goto out;
 	/* Only now is the payload authentic enough to read. */
 	st = TOKEN_BAD_CLAIMS;
@@ -730,6 +830,8 @@ verify_fully(const struct config *cfg, const char *token, size_t len,
 		*nomem = true;
 		st = TOKEN_BAD_CLAIMS;
 	}
+	if (st == TOKEN_VALID)
+		st = judge_audience(cfg, c);
 out:
 	json_doc_free(&doc);
 	return st;

@@ -23,6 +23,8 @@ struct claims {
 	bool live, dvr, copy;
 	uint32_t from, to;		/* 0: unbounded */
 	char kid[ST_NAME_MAX + 1];	/* from the header, verifier only */
+	char aud[ST_AUDIENCE_MAX + 1];	/* "": no aud claim */
+	bool mediamtx;			/* issuer only: mediamtx_permissions */
 };
 
 enum token_status {
@@ -34,6 +36,7 @@ enum token_status {
 	TOKEN_EXPIRED,
 	TOKEN_NOT_YET_VALID,		/* iat in the future beyond leeway */
 	TOKEN_BAD_CLAIMS,		/* signed, but claims of the wrong shape */
+	TOKEN_BAD_AUDIENCE,		/* aud absent, or not the configured audience */
 	TOKEN_NO_MEMORY,		/* could not decide: our fault, not the token's */
 };
 
@@ -42,6 +45,11 @@ void base64url_encode(struct buf *out, const void *data, size_t len);
 /* Strict: no padding, no stray characters, canonical final bits. */
 bool base64url_decode(const char *in, size_t len, unsigned char *out,
     size_t outcap, size_t *outlen);
+
+struct json_object;
+/* Adds a string member to a json-c object; false when out of memory (nothing leaks). */
+bool token_json_add_string(struct json_object *obj, const char *name,
+    const char *s);
 
 /* Appends the claims as the JSON object a token carries (iss when issuer is set). */
 void token_claims_json(struct buf *b, const char *issuer,
