@@ -31,6 +31,7 @@ enum claims_profile { CLAIMS_PLAIN, CLAIMS_MEDIAMTX };
 
 struct key_hmac_state;
 struct evp_pkey_st;		/* OpenSSL's EVP_PKEY */
+struct evp_md_ctx_st;		/* OpenSSL's EVP_MD_CTX */
 
 struct key {
 	char *name;			/* the JWT kid */
@@ -43,6 +44,8 @@ struct key {
 	/* EdDSA, ES256, RS256: the key pair, or the public key alone. */
 	struct evp_pkey_st *pkey;
 	bool has_private;
+	/* Initialised once at load (keys.c): each use copies, never fetches. */
+	struct evp_md_ctx_st *sign_ctx, *verify_ctx;
 	/* base64url of the JWT header this key signs with, and its length */
 	char jwt_header[256];
 	size_t jwt_header_len;

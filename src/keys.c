@@ -431,6 +431,8 @@ out:
 	return pk;
 }
 
+static bool prepare_ctxs(struct key *key);
+
 bool
 key_load_pem(struct key *key, const char *path, bool private_part, char *err,
     size_t errlen)
@@ -469,6 +471,12 @@ key_load_pem(struct key *key, const char *path, bool private_part, char *err,
 	key->pkey = pk;
 	key->has_private = private_part;
 	pk = NULL;
+	if (!prepare_ctxs(key)) {
+		snprintf(err, errlen, "%s %s: OpenSSL cannot use the key", what,
+		    path);
+		key_free_pkey(key);
+		goto out;
+	}
 	ok = true;
 out:
 	EVP_PKEY_free(pk);
@@ -482,6 +490,9 @@ out:
 void
 key_free_pkey(struct key *key)
 {
+	EVP_MD_CTX_free(key->sign_ctx);
+	EVP_MD_CTX_free(key->verify_ctx);
+	key->sign_ctx = key->verify_ctx = NULL;
 	EVP_PKEY_free(key->pkey);
 	key->pkey = NULL;
 	key->has_private = false;
@@ -532,8 +543,8 @@ out:
 }
 
 /*
- * One EVP_MD_CTX for the process, reset after each use (one request at a
- * time): a signature or a check allocates no context of its own.
+ * One EVP_MD_CTX for the process (one request at a time), for the copy of a
+ * key's initialised context that each ES256 or RS256 operation works on.
  */
 static EVP_MD_CTX *
 work_ctx(void)
@@ -545,20 +556,61 @@ work_ctx(void)
 	return ctx;
 }
 
+/*
+ * Contexts initialised once per key: EVP_DigestSignInit fetches the
+ * algorithm and sets the key up, which costs as much again as an Ed25519
+ * signature. Ed25519's one-shot context is used as it is, again and again
+ * (as openssl speed does); a digest's context is copied first, since a
+ * signature consumes the digest state.
+ */
+static bool
+prepare_ctxs(struct key *key)
+{
+	key->verify_ctx = EVP_MD_CTX_new();
+	if (key->verify_ctx == NULL || EVP_DigestVerifyInit(key->verify_ctx, NULL,
+	    alg_md(key->alg), NULL, key->pkey) != 1)
+		return false;
+	if (!key->has_private)
+		return true;
+	key->sign_ctx = EVP_MD_CTX_new();
+	return key->sign_ctx != NULL && EVP_DigestSignInit(key->sign_ctx, NULL,
+	    alg_md(key->alg), NULL, key->pkey) == 1;
+}
+
+/* The context to use once: the key's own (Ed25519), or a fresh copy of it. */
+static EVP_MD_CTX *
+use_ctx(const struct key *key, EVP_MD_CTX *prepared)
+{
+	EVP_MD_CTX *work;
+
+	if (prepared == NULL)
+		return NULL;
+	if (key->alg == ALG_EDDSA)
+		return prepared;
+	work = work_ctx();
+	if (work == NULL || EVP_MD_CTX_copy_ex(work, prepared) != 1)
+		return NULL;
+	return work;
+}
+
+static void
+done_ctx(EVP_MD_CTX *ctx, const EVP_MD_CTX *prepared)
+{
+	if (ctx != NULL && ctx != prepared)
+		EVP_MD_CTX_reset(ctx);
+}
+
 static size_t
 pkey_sign(const struct key *key, const void *data, size_t len,
     unsigned char sig[KEY_SIG_MAX])
 {
-	EVP_MD_CTX *ctx = work_ctx();
+	EVP_MD_CTX *ctx = use_ctx(key, key->sign_ctx);
 	unsigned char der[KEY_SIG_MAX];
 	size_t n = sizeof(der), out = 0;
 
-	if (ctx == NULL || !key->has_private ||
-	    (size_t)EVP_PKEY_get_size(key->pkey) > sizeof(der))
-		return 0;
-	/* Ed25519: one-shot EVP_DigestSign with no digest (RFC 8032 hashes itself). */
-	if (EVP_DigestSignInit(ctx, NULL, alg_md(key->alg), NULL, key->pkey) != 1 ||
-	    EVP_DigestSign(ctx, der, &n, data, len) != 1)
+	if (ctx == NULL || (size_t)EVP_PKEY_get_size(key->pkey) > sizeof(der))
+		goto out;
+	if (EVP_DigestSign(ctx, der, &n, data, len) != 1)
 		goto out;
 	if (key->alg == ALG_ES256) {
 		if (key_ecdsa_der_to_jose(der, n, sig))
@@ -568,7 +620,7 @@ pkey_sign(const struct key *key, const void *data, size_t len,
 		out = n;
 	}
 out:
-	EVP_MD_CTX_reset(ctx);
+	done_ctx(ctx, key->sign_ctx);
 	return out;
 }
 
@@ -576,12 +628,10 @@ static bool
 pkey_verify(const struct key *key, const void *data, size_t len,
     const unsigned char *sig, size_t siglen)
 {
-	EVP_MD_CTX *ctx = work_ctx();
 	unsigned char der[KEY_ES256_DER_MAX];
-	bool ok = false;
+	EVP_MD_CTX *ctx;
+	bool ok;
 
-	if (ctx == NULL)
-		return false;
 	if (key->alg == ALG_ES256) {
 		/* RFC 7518 §3.4: R || S only; a DER signature is refused here. */
 		if (siglen != KEY_ES256_SIG_LEN)
@@ -593,10 +643,9 @@ pkey_verify(const struct key *key, const void *data, size_t len,
 	} else if (siglen != (size_t)EVP_PKEY_get_size(key->pkey)) {
 		return false;	/* Ed25519: 64 bytes; RSA: the modulus' length */
 	}
-	if (EVP_DigestVerifyInit(ctx, NULL, alg_md(key->alg), NULL,
-	    key->pkey) == 1 && EVP_DigestVerify(ctx, sig, siglen, data, len) == 1)
-		ok = true;
-	EVP_MD_CTX_reset(ctx);
+	ctx = use_ctx(key, key->verify_ctx);
+	ok = ctx != NULL && EVP_DigestVerify(ctx, sig, siglen, data, len) == 1;
+	done_ctx(ctx, key->verify_ctx);
 	return ok;
 }
 
