@@ -39,7 +39,7 @@ static const char keys_ini[] =
 	"[key ed2]\nalgorithm = EdDSA\nprivate_key_file = ed2.pem\n"
 	"[key old]\nalgorithm = ES256\npublic_key_file = old.pub\n"
 	"[key hs]\nalgorithm = HS256\nsecret_file = hs.key\n"
-	CLIENTS;
+	CLIENTS "[stream cam-*]\naccess = private\n";
 
 static struct config *
 load(const char *ini)
@@ -514,21 +514,20 @@ jwks_of_hmac_only_config_is_empty(void)
 
 /* ---- the JWKS endpoint, through service_handle ---- */
 
+/* CGI parameters: name, value, ..., NULL. */
 struct fake {
-	const char *method, *uri, *inm;
+	const char *const *params;
 };
 
 static const char *
 fake_param(void *ctx, const char *name)
 {
 	const struct fake *f = ctx;
+	size_t i;
 
-	if (!strcmp(name, "REQUEST_METHOD"))
-		return f->method;
-	if (!strcmp(name, "REQUEST_URI"))
-		return f->uri;
-	if (!strcmp(name, "HTTP_IF_NONE_MATCH"))
-		return f->inm;
+	for (i = 0; f->params[i] != NULL; i += 2)
+		if (!strcmp(name, f->params[i]))
+			return f->params[i + 1];
 	return NULL;
 }
 
@@ -548,11 +547,11 @@ collect(void *ctx, const char *data, size_t len)
 	return true;
 }
 
-/* The CGI response to method uri (If-None-Match: inm unless NULL). */
+/* The CGI response to a request of these parameters. */
 static void
-serve(const char *method, const char *uri, const char *inm, struct buf *out)
+serve_params(const char *const *params, struct buf *out)
 {
-	struct fake f = {method, uri, inm};
+	struct fake f = {params};
 	struct request_source src = {fake_param, fake_read, &f, NULL};
 	struct request req;
 
@@ -561,6 +560,76 @@ serve(const char *method, const char *uri, const char *inm, struct buf *out)
 	buf_init(out);
 	(void)respond_write(&req, collect, out);
 	request_free(&req);
+}
+
+/* The CGI response to method uri (If-None-Match: inm unless NULL). */
+static void
+serve(const char *method, const char *uri, const char *inm, struct buf *out)
+{
+	const char *params[] = {"REQUEST_METHOD", method, "REQUEST_URI", uri,
+	    "HTTP_IF_NONE_MATCH", inm, NULL};
+
+	if (inm == NULL)
+		params[4] = NULL;
+	serve_params(params, out);
+}
+
+/* A live token for cam-1 signed by kid, in the media URL's query. */
+static void
+media_uri(const char *kid, const char *stream, char *uri, size_t cap)
+{
+	struct claims c;
+	struct buf tok;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.sub, sizeof(c.sub), "cam-1");
+	snprintf(c.azp, sizeof(c.azp), "backend");
+	c.iat = (int64_t)time(NULL);
+	c.live = true;
+	buf_init(&tok);
+	if (!token_sign(key_named(kid), NULL, &c, &tok))
+		tok.len = 0;
+	snprintf(uri, cap, "/%s/index.m3u8?token=%.*s", stream, (int)tok.len,
+	    tok.data != NULL ? tok.data : "");
+	buf_free(&tok);
+}
+
+static bool
+status_is(const struct buf *r, const char *status)
+{
+	return r->data != NULL && strncmp(r->data, status, strlen(status)) == 0;
+}
+
+/* The FastCGI authorizer and the nginx auth_request sub-request, per algorithm. */
+static void
+media_checks_accept_every_algorithm(void)
+{
+	static const char *const kids[] = {"ed", "es", "rs", "hs"};
+	char uri[TOKEN_MAX_LEN + 64];
+	struct buf r;
+	size_t i;
+
+	for (i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
+		const char *authz[] = {"FCGI_ROLE", "AUTHORIZER", "REQUEST_METHOD",
+		    "GET", "REQUEST_URI", uri, NULL};
+		const char *sub[] = {"STREAMTOKEN_MODE", "verify", "STREAMTOKEN_URI",
+		    uri, "REQUEST_METHOD", "GET", "REQUEST_URI", "/auth", NULL};
+
+		media_uri(kids[i], "cam-1", uri, sizeof(uri));
+		serve_params(authz, &r);
+		if (!status_is(&r, "Status: 200"))
+			printf("#   %s authorizer: %.60s\n", kids[i], r.data);
+		EXPECT(status_is(&r, "Status: 200"));
+		buf_free(&r);
+		serve_params(sub, &r);
+		EXPECT(status_is(&r, "Status: 200"));
+		buf_free(&r);
+		/* the same token for another stream: authentic, not granted */
+		media_uri(kids[i], "cam-2", uri, sizeof(uri));
+		serve_params(sub, &r);
+		EXPECT(status_is(&r, "Status: 403"));
+		buf_free(&r);
+	}
 }
 
 static void
@@ -808,6 +877,7 @@ main(void)
 	RUN(jwks_if_none_match_304_without_body);
 	RUN(jwks_head_has_headers_no_body);
 	RUN(jwks_post_405_allow_get_head);
+	RUN(media_checks_accept_every_algorithm);
 	RUN(mediamtx_permissions_per_grant);
 	RUN(audience_must_match_when_configured);
 	RUN(public_key_file_may_be_world_readable);
