@@ -365,7 +365,7 @@ pkey_fits(EVP_PKEY *pk, enum key_alg alg, const char *what, const char *path,
 	else if (alg == ALG_RS256)
 		fits = EVP_PKEY_is_a(pk, "RSA");
 	if (!fits) {
-		snprintf(err, errlen, "%s %s holds a %s key, algorithm %s needs %s",
+		snprintf(err, errlen, "%s %s holds a key of type %s; %s needs %s",
 		    what, path, EVP_PKEY_get0_type_name(pk) != NULL ?
 		    EVP_PKEY_get0_type_name(pk) : "unknown",
 		    config_alg_name(alg), pkey_kind(alg));

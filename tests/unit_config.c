@@ -140,17 +140,17 @@ static const struct bad_row bad_rows[] = {
 	    3, "is not a PEM file"},
 	{"config_rejects_ed25519_key_for_es256",
 	    "[key main]\nalgorithm = ES256\nprivate_key_file = ed.pem\n" CLIENT, 3,
-	    "holds a ED25519 key, algorithm ES256 needs an EC P-256 key"},
+	    "holds a key of type ED25519; ES256 needs an EC P-256 key"},
 	{"config_rejects_p384_key_for_es256",
 	    "[key main]\nalgorithm = ES256\nprivate_key_file = p384.pem\n" CLIENT,
-	    3, "holds a EC key, algorithm ES256 needs an EC P-256 key"},
+	    3, "holds a key of type EC; ES256 needs an EC P-256 key"},
 	{"config_rejects_rsa_key_for_eddsa",
 	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = rs.pem\n" CLIENT, 3,
-	    "algorithm EdDSA needs an Ed25519 key"},
+	    "holds a key of type RSA; EdDSA needs an Ed25519 key"},
 	{"config_rejects_ec_public_key_for_rs256",
 	    "[key main]\nalgorithm = RS256\nprivate_key_file = rs.pem\n"
 	    "sign = yes\n[key old]\nalgorithm = RS256\npublic_key_file = es.pub\n"
-	    CLIENT, 7, "algorithm RS256 needs an RSA key"},
+	    CLIENT, 7, "holds a key of type EC; RS256 needs an RSA key"},
 	{"config_rejects_rsa_1024_bits",
 	    "[key main]\nalgorithm = RS256\nprivate_key_file = rs1024.pem\n"
 	    CLIENT, 3, "holds a 1024-bit RSA key; RS256 needs 2048 to 8192 bits"},
