@@ -27,7 +27,7 @@ try:
     from jwt import PyJWKClient
     from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+    from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import \
         encode_dss_signature
 except ImportError as e:
@@ -133,25 +133,8 @@ def write_conf(port):
 
 
 def start():
-    for _ in range(5):
-        port = L.free_port()
-        conf = write_conf(port)
-        r = L.run(["lighttpd", "-tt", "-f", conf], env=L.base_env())
-        expect_eq(r.returncode, 0, "lighttpd -tt: %r" % r.stderr)
-        with open(lighttpd_stderr, "ab") as err:
-            proc = subprocess.Popen(["lighttpd", "-D", "-f", conf],
-                                    stdin=subprocess.DEVNULL, stdout=err,
-                                    stderr=err, env=L.base_env())
-        deadline = time.time() + 10
-        while time.time() < deadline and proc.poll() is None:
-            if L.port_open(port):
-                state["proc"], state["port"] = proc, port
-                return
-            time.sleep(0.05)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    raise L.CaseFailed("lighttpd did not start; see %s" % errorlog)
+    state["proc"], state["port"] = L.start_lighttpd(write_conf,
+                                                    lighttpd_stderr, errorlog)
 
 
 class Http:

@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 
 #include "config.h"
+#include "pkeygen.h"
 #include "tap.h"
 
 /* Runs fn(arg) as one TAP case named name: lets a table row be a named case. */
@@ -121,12 +122,7 @@ fx_write_new_pkey(struct fixture *fx, const char *name, const char *kind,
 	FILE *fp;
 	bool ok;
 
-	if (strcmp(kind, "ED25519") == 0)
-		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	else if (strcmp(kind, "RSA") == 0)
-		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", bits);
-	else
-		pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", kind);
+	pk = pkeygen(kind, bits);
 	if (pk == NULL)
 		return false;
 	fp = fopen(fx_path(fx, name), "we");

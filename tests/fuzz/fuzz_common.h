@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "../pkeygen.h"
 #include "buf.h"
 #include "config.h"
 #include "request.h"
@@ -97,12 +98,7 @@ fz_write_pkey(const char *name, const char *kind, size_t bits, mode_t mode,
 	char *data;
 	long len;
 
-	if (strcmp(kind, "ED25519") == 0)
-		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	else if (strcmp(kind, "RSA") == 0)
-		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", bits);
-	else
-		pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", kind);
+	pk = pkeygen(kind, bits);
 	bio = BIO_new(BIO_s_mem());
 	if (pk == NULL || bio == NULL ||
 	    PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL) != 1)
