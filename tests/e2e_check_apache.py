@@ -81,6 +81,7 @@ def main():
             # FcgidAccessCheckerAuthoritative On answers every refusal
             # with 401; the program's own 401/403 is in the error log.
             checklib.media_cases(t, LABEL, site, port, app, forbidden=401)
+            checklib.pkey_cases(t, LABEL, site, port, forbidden=401)
 
             def program_said_403():
                 tok = site.mint("cam-2", "--live")

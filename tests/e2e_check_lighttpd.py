@@ -62,6 +62,7 @@ def main():
                               site.logs()))
         if started:
             checklib.media_cases(t, LABEL, site, port, app)
+            checklib.pkey_cases(t, LABEL, site, port)
 
             def request_uri_is_original():
                 # The authorizer's decision can only involve the token in

@@ -91,6 +91,7 @@ def main():
                               + site.logs()))
         if started:
             checklib.media_cases(t, LABEL, site, port, app)
+            checklib.pkey_cases(t, LABEL, site, port)
 
             def client_header_cannot_switch_mode():
                 # An X-Original-URI or STREAMTOKEN_MODE header from the
