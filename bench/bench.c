@@ -14,6 +14,11 @@
  *   load        config_load() time and VmRSS for 10, 10,000 and 100,000
  *               streams, each in a fresh child process
  *   scale       the issuing pipeline with 100,000 streams against 10
+ *   pkey        issuing with an EdDSA and an ES256 key, the authorizer with
+ *               an EdDSA token seen before and never seen, and the
+ *               verification decision of a never-seen EdDSA or ES256 token
+ *               (no cache): compare with `openssl speed ed25519 ecdsap256`,
+ *               which scripts/bench runs beside it
  *
  * Every figure is the median of --runs runs (default 21), the best run
  * beside it. A run lasts about --seconds (default 0.05) unless -n fixes the
@@ -45,6 +50,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "keys.h"
 #include "log.h"
 #include "request.h"
 #include "respond.h"
@@ -174,33 +180,55 @@ stream_name(char *out, size_t cap, long i)
  * An INI file with nstreams exact [stream] sections, the key file beside it
  * (mode 0600: SPEC 4 refuses a key every user may read) and one client.
  */
+/* The [key main] lines for alg: an HS256 secret, or a new PEM key file. */
 static void
-make_config(long nstreams, char *path, size_t cap)
+write_key(enum key_alg alg, FILE *fp)
+{
+	char keypath[PATH_MAX], err[512];
+
+	if (alg == ALG_HS256) {
+		write_file("bench.key", SECRET "\n", sizeof(SECRET), 0600, keypath,
+		    sizeof(keypath));
+		fprintf(fp, "[key main]\nalgorithm = HS256\nsecret_file = %s\n\n",
+		    keypath);
+		return;
+	}
+	if (snprintf(keypath, sizeof(keypath), "%s/bench-%s.pem", tmpdir,
+	    config_alg_name(alg)) >= (int)sizeof(keypath))
+		die("path too long");
+	(void)unlink(keypath);
+	if (!key_generate_file(alg, keypath, err, sizeof(err)))
+		die(err);
+	fprintf(fp, "[key main]\nalgorithm = %s\nprivate_key_file = %s\n\n",
+	    config_alg_name(alg), keypath);
+}
+
+static void
+make_config_for(enum key_alg alg, long nstreams, char *path, size_t cap)
 {
 	unsigned char digest[32];
-	char name[64], hex[65], keypath[PATH_MAX];
+	char name[64], hex[65];
 	unsigned int dlen = 0;
 	FILE *fp;
 	long i;
 	int j;
 
-	write_file("bench.key", SECRET "\n", sizeof(SECRET), 0600, keypath,
-	    sizeof(keypath));
 	if (!EVP_Digest(BEARER, sizeof(BEARER) - 1, digest, &dlen, EVP_sha256(),
 	    NULL))
 		die("sha256 failed");
 	for (j = 0; j < 32; j++)
 		snprintf(hex + 2 * j, 3, "%02x", digest[j]);
-	snprintf(name, sizeof(name), "streams-%ld.ini", nstreams);
+	snprintf(name, sizeof(name), "streams-%ld-%s.ini", nstreams,
+	    config_alg_name(alg));
 	if (snprintf(path, cap, "%s/%s", tmpdir, name) >= (int)cap)
 		die("path too long");
 	fp = fopen(path, "w");
 	if (fp == NULL)
 		die("cannot write the INI file");
 	fprintf(fp, "[server]\nissuer = media.example.com\ndefault_ttl = 3600\n"
-	    "max_ttl = 86400\nallow_unlimited = no\n\n"
-	    "[key main]\nalgorithm = HS256\nsecret_file = bench.key\n\n"
-	    "[client backend]\ntoken_sha256 = %s\nstreams = *\n\n", hex);
+	    "max_ttl = 86400\nallow_unlimited = no\n\n");
+	write_key(alg, fp);
+	fprintf(fp, "[client backend]\ntoken_sha256 = %s\nstreams = *\n\n", hex);
 	for (i = 0; i < nstreams; i++) {
 		stream_name(name, sizeof(name), i);
 		fprintf(fp, "[stream %s]\naccess = private\nallow = live, dvr, copy\n"
@@ -208,6 +236,12 @@ make_config(long nstreams, char *path, size_t cap)
 	}
 	if (fclose(fp) != 0)
 		die("cannot write the INI file");
+}
+
+static void
+make_config(long nstreams, char *path, size_t cap)
+{
+	make_config_for(ALG_HS256, nstreams, path, cap);
 }
 
 static struct config *
@@ -318,6 +352,7 @@ one_request(const struct config *cfg, struct fake *f)
 /* ---- the benchmarks ---- */
 
 struct issue_case {
+	char uri[TOKEN_MAX_LEN + 256];	/* the authorizer's REQUEST_URI */
 	char body[512];
 	char length[16];
 	const char *params[40];
@@ -389,7 +424,7 @@ struct result {
 	long iterations;
 };
 
-static struct result results[16];
+static struct result results[24];
 static int nresults;
 
 enum kind { K_ISSUE, K_DECIDE };
@@ -520,6 +555,89 @@ issue_token(const struct config *cfg, struct issue_case *c)
 	if (end == NULL)
 		die("issuing: unterminated result");
 	return strndup(start, (size_t)(end - start));
+}
+
+static void
+print_row(const struct result *r)
+{
+	printf("  %-44s %10.0f %10.0f %9.1f   [%.1f .. %.1f] x%ld\n", r->name,
+	    1e9 / r->ns_op, 1e9 / r->ns_min, r->ns_op, r->ns_min, r->ns_max,
+	    r->iterations);
+}
+
+/* An Authorizer request for uri with token in ?token=, answered 200 once. */
+static void
+authorizer_case_init(struct issue_case *c, const struct config *cfg,
+    const char *uri, const char *token)
+{
+	const char *ap[] = {
+		"FCGI_ROLE", "AUTHORIZER",
+		"REQUEST_METHOD", "GET",
+		"REQUEST_URI", c->uri,
+		"QUERY_STRING", "",	/* set below */
+		"SERVER_PROTOCOL", "HTTP/1.1",
+		"REMOTE_ADDR", "127.0.0.1",
+		"HTTP_HOST", "127.0.0.1:8080",
+		NULL
+	};
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->uri, sizeof(c->uri), "%s?token=%s", uri, token);
+	ap[7] = strchr(c->uri, '?') + 1;
+	memcpy(c->params, ap, sizeof(ap));
+	fake_set_params(&c->fake, c->params);
+	c->fake.body = "";
+	quiet_stderr(true);
+	one_request(cfg, &c->fake);
+	quiet_stderr(false);
+	expect_status("authorizer", 200);
+}
+
+/*
+ * Issuing with an EdDSA or ES256 key, the authorizer with a token of that
+ * key seen before and never seen (EdDSA; the cache left out), and the
+ * verification decision of a never-seen token.
+ */
+static void
+bench_pkey(enum key_alg alg)
+{
+	static struct issue_case ic, authz;
+	static struct config nocache;
+	bool ed = alg == ALG_EDDSA;
+	char path[PATH_MAX], name[64], uri[256];
+	struct config *cfg;
+	struct job job;
+	char *token;
+
+	make_config_for(alg, 10, path, sizeof(path));
+	cfg = load_or_die(path);
+	stream_name(name, sizeof(name), 9);
+	issue_case_init(&ic, name);
+	token = issue_token(cfg, &ic);
+	snprintf(uri, sizeof(uri), "/%s/index.m3u8", name);
+	nocache = *cfg;		/* a shallow copy without the cache */
+	nocache.tokcache = NULL;
+
+	job = (struct job){K_ISSUE, false, cfg, &ic.fake, NULL, NULL, 0};
+	measure(ed ? "pkey: issue EdDSA, service_handle+respond_write" :
+	    "pkey: issue ES256, service_handle+respond_write", &job);
+	print_row(&results[nresults - 1]);
+	job = (struct job){K_DECIDE, false, &nocache, NULL, uri, token,
+	    (int64_t)time(NULL)};
+	measure(ed ? "pkey: verify EdDSA, never seen (check_decide)" :
+	    "pkey: verify ES256, never seen (check_decide)", &job);
+	print_row(&results[nresults - 1]);
+	if (ed) {
+		authorizer_case_init(&authz, cfg, uri, token);
+		job = (struct job){K_ISSUE, false, cfg, &authz.fake, NULL, NULL, 0};
+		measure("pkey: authorize EdDSA, token seen before", &job);
+		print_row(&results[nresults - 1]);
+		job.cfg = &nocache;
+		measure("pkey: authorize EdDSA, token never seen", &job);
+		print_row(&results[nresults - 1]);
+	}
+	free(token);
+	config_free(cfg);
 }
 
 /* ---- config load, each measurement in a fresh process ---- */
@@ -654,7 +772,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: bench [--quick] [--runs N] [--seconds S] [-n ITERATIONS]\n"
-	    "             [--only issue|authorize|decide|verify|scale|load]\n"
+	    "             [--only issue|authorize|decide|verify|pkey|scale|load]\n"
 	    "             [--streams N]\n"
 	    "In-process figures of the issuing pipeline, the verification\n"
 	    "decision and config_load: the median and the best of --runs runs\n"
@@ -663,14 +781,6 @@ usage(FILE *fp)
 	    "(default 10). Instruction counts on a busy machine:\n"
 	    "  valgrind --tool=callgrind --toggle-collect=loop_issue \\\n"
 	    "      bench/bench --only issue -n 20000 --runs 1 [--streams 100000]\n");
-}
-
-static void
-print_row(const struct result *r)
-{
-	printf("  %-44s %10.0f %10.0f %9.1f   [%.1f .. %.1f] x%ld\n", r->name,
-	    1e9 / r->ns_op, 1e9 / r->ns_min, r->ns_op, r->ns_min, r->ns_max,
-	    r->iterations);
 }
 
 int
@@ -814,34 +924,18 @@ main(int argc, char **argv)
 		}
 		if (wanted("authorize")) {
 			/* The same token in ?token=, through the Authorizer role. */
-			static char req_uri[TOKEN_MAX_LEN + 256];
-			static const char *p[40];
-			const char *ap[] = {
-				"FCGI_ROLE", "AUTHORIZER",
-				"REQUEST_METHOD", "GET",
-				"REQUEST_URI", req_uri,
-				"QUERY_STRING", "",	/* set below */
-				"SERVER_PROTOCOL", "HTTP/1.1",
-				"REMOTE_ADDR", "127.0.0.1",
-				"HTTP_HOST", "127.0.0.1:8080",
-				NULL
-			};
-			snprintf(req_uri, sizeof(req_uri), "%s?token=%s", uri, token);
-			ap[7] = strchr(req_uri, '?') + 1;
-			memcpy(p, ap, sizeof(ap));
-			memset(&authz, 0, sizeof(authz));
-			fake_set_params(&authz.fake, p);
-			authz.fake.body = "";
-			quiet_stderr(true);
-			one_request(cfg, &authz.fake);
-			quiet_stderr(false);
-			expect_status("authorizer", 200);
+			authorizer_case_init(&authz, cfg, uri, token);
 			job = (struct job){K_ISSUE, false, cfg, &authz.fake, NULL,
 			    NULL, 0};
 			measure("authorize: service_handle (AUTHORIZER role)", &job);
 			print_row(&results[nresults - 1]);
 		}
 		free(token);
+	}
+
+	if (wanted("pkey")) {
+		bench_pkey(ALG_EDDSA);
+		bench_pkey(ALG_ES256);
 	}
 
 	if (wanted("scale")) {

@@ -1,5 +1,8 @@
 -- wrk script of scripts/bench. BENCH_MODE=issue: POST the JSON-RPC call with
--- the bearer BENCH_BEARER; otherwise a plain GET of the URL given to wrk.
+-- the bearer BENCH_BEARER; get-tokens: a GET of the URL with ?token= from
+-- the file BENCH_TOKENS (one a line), the next token each request, so none
+-- is seen twice within the cache's reach; otherwise a plain GET of the URL
+-- given to wrk.
 -- done() prints one machine-readable line:
 --   BENCH rps=... p50_us=... p99_us=... requests=... non2xx=... errors=...
 local mode = os.getenv("BENCH_MODE") or "get"
@@ -14,6 +17,18 @@ if mode == "issue" then
     .. '"copy":false},"id":1}'
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. bearer
+end
+
+if mode == "get-tokens" then
+  local tokens = {}
+  for line in io.lines(os.getenv("BENCH_TOKENS")) do
+    tokens[#tokens + 1] = line
+  end
+  local i = 0
+  request = function()
+    i = i % #tokens + 1
+    return wrk.format("GET", wrk.path .. "?token=" .. tokens[i])
+  end
 end
 
 function done(summary, latency, requests)

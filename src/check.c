@@ -177,7 +177,7 @@ decide_url(const struct config *cfg, const char *uri, const char *token,
 	const struct stream *s;
 	size_t plen, prefix_len;
 
-	/* Not the claims: about 500 bytes token_verify clears if it runs. */
+	/* Not the claims: about 750 bytes token_verify clears if it runs. */
 	memset(res, 0, offsetof(struct check_result, claims));
 	if (uri == NULL || *uri == '\0')
 		return decide(res, 403, "no URL to check");

@@ -1,4 +1,4 @@
-/* cli: check-config, gen-secret, gen-client, mint, verify. */
+/* cli: check-config, gen-secret, gen-key, gen-client, jwks, mint, verify. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -32,7 +32,10 @@ cli_usage(FILE *fp)
 	    "                                             -u: switch to USER once the keys are read\n"
 	    "       streamtoken check-config [-c FILE]    validate the configuration and summarise it\n"
 	    "       streamtoken gen-secret [-o FILE]      print (or write, mode 0600) a new key secret\n"
+	    "       streamtoken gen-key --algorithm ALG -o FILE [--kid NAME]\n"
+	    "                                             write a new key (mode 0600) and print its [key] lines\n"
 	    "       streamtoken gen-client NAME           print a new API token and its [client] section\n"
+	    "       streamtoken jwks [-c FILE]            print the public keys as a JWK Set\n"
 	    "       streamtoken mint [-c FILE] --stream UID [--ttl N] [--live] [--dvr] [--copy]\n"
 	    "                        [--from N] [--to N] [--nbf T] [--ip ADDRESS[/N]] [--client NAME]\n"
 	    "                                             issue a token locally, same rules as the API\n"
@@ -101,47 +104,83 @@ print_check_extras(const struct config *cfg)
 		    cfg->revocation_file, revoke_count(cfg->revoke));
 }
 
-static int
-cmd_check_config(int argc, char **argv)
+static void
+print_key_summary(const struct key *k)
+{
+	printf("key %s: %s, ", k->name, config_alg_name(k->alg));
+	if (k->pkey == NULL)
+		printf("%zu-byte secret", k->secret_len);
+	else
+		printf("%s", k->has_private ? "private key" : "public key only");
+	printf(", %s\n", k->sign ? "signs" : "verifies only");
+}
+
+/*
+ * For a sub-command whose only option is -c FILE: the loaded configuration,
+ * or NULL with *status the exit status (0 after --help or --version).
+ */
+static struct config *
+load_for(int argc, char **argv, const char *name, int *status)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}
 	};
 	const char *path = NULL;
+	char usage[64];
 	struct config *cfg;
-	size_t i;
-	int c, status;
+	int c;
 
-	if (wants_help(argc, argv, "check-config [-c FILE]", &status))
-		return status;
+	snprintf(usage, sizeof(usage), "%s [-c FILE]", name);
+	if (wants_help(argc, argv, usage, status))
+		return NULL;
+	*status = 2;
 	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		if (c != 'c')
-			return 2;
+			return NULL;
 		path = optarg;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "streamtoken: check-config takes no arguments\n");
-		return 2;
+		fprintf(stderr, "streamtoken: %s takes no arguments\n", name);
+		return NULL;
 	}
 	cfg = load_or_complain(path);
+	*status = 1;
+	return cfg;
+}
+
+static int
+cmd_check_config(int argc, char **argv)
+{
+	struct config *cfg;
+	size_t i;
+	int status;
+
+	cfg = load_for(argc, argv, "check-config", &status);
 	if (cfg == NULL)
-		return 1;
+		return status;
 	printf("%s: OK\n", cfg->path);
 	printf("server: issuer=%s default_ttl=%u max_ttl=%u allow_unlimited=%s "
 	    "max_body=%zu max_batch=%zu leeway=%u live_window=%u url_prefix=%s\n",
 	    cfg->issuer ? cfg->issuer : "(none)", cfg->default_ttl, cfg->max_ttl,
 	    cfg->allow_unlimited ? "yes" : "no", cfg->max_body, cfg->max_batch,
 	    cfg->leeway, cfg->live_window, cfg->url_prefix ? cfg->url_prefix : "/");
+	printf("server: audience=%s jwks_path=%s\n",
+	    cfg->audience ? cfg->audience : "(none)",
+	    cfg->jwks_path ? cfg->jwks_path : "(none)");
 	for (i = 0; i < cfg->nkeys; i++)
-		printf("key %s: %s, %zu-byte secret, %s\n", cfg->keys[i].name,
-		    config_alg_name(cfg->keys[i].alg), cfg->keys[i].secret_len,
-		    cfg->keys[i].sign ? "signs" : "verifies only");
+		print_key_summary(&cfg->keys[i]);
 	for (i = 0; i < cfg->nclients; i++) {
+		const struct client *cl = &cfg->clients[i];
 		size_t j;
-		printf("client %s: streams", cfg->clients[i].name);
-		for (j = 0; j < cfg->clients[i].nstreams; j++)
-			printf("%s %s", j ? "," : "", cfg->clients[i].streams[j]);
-		printf("%s\n", cfg->clients[i].may_revoke ? "; may revoke" : "");
+
+		printf("client %s: streams", cl->name);
+		for (j = 0; j < cl->nstreams; j++)
+			printf("%s %s", j ? "," : "", cl->streams[j]);
+		if (cl->audience != NULL)
+			printf("; audience %s", cl->audience);
+		if (cl->profile == CLAIMS_MEDIAMTX)
+			printf("; claims mediamtx");
+		printf("%s\n", cl->may_revoke ? "; may revoke" : "");
 	}
 	print_check_extras(cfg);
 	printf("streams: %zu sections (%zu exact, %zu globs)\n", cfg->nstreams,
@@ -168,24 +207,13 @@ print_random(size_t nbytes, struct buf *out)
 	return out->failed ? 1 : 0;
 }
 
+/* A new 48-byte secret to stdout (path NULL) or to a new file of mode 0600. */
 static int
-cmd_gen_secret(int argc, char **argv)
+write_secret_file(const char *path)
 {
-	const char *path = NULL;
 	struct buf secret;
-	int c, status, fd;
+	int status, fd;
 
-	if (wants_help(argc, argv, "gen-secret [-o FILE]", &status))
-		return status;
-	while ((c = getopt(argc, argv, "o:")) != -1) {
-		if (c != 'o')
-			return 2;
-		path = optarg;
-	}
-	if (optind != argc) {
-		fprintf(stderr, "streamtoken: gen-secret takes no arguments\n");
-		return 2;
-	}
 	buf_init(&secret);
 	/* 48 bytes: 384 bits, 64 characters, above SPEC 4's 32-byte floor. */
 	status = print_random(48, &secret);
@@ -210,6 +238,134 @@ out:
 		OPENSSL_cleanse(secret.data, secret.cap);
 	buf_free(&secret);
 	return status;
+}
+
+static int
+cmd_gen_secret(int argc, char **argv)
+{
+	const char *path = NULL;
+	int c, status;
+
+	if (wants_help(argc, argv, "gen-secret [-o FILE]", &status))
+		return status;
+	while ((c = getopt(argc, argv, "o:")) != -1) {
+		if (c != 'o')
+			return 2;
+		path = optarg;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "streamtoken: gen-secret takes no arguments\n");
+		return 2;
+	}
+	return write_secret_file(path);
+}
+
+/* The kid gen-key suggests: the file's base name less its extension. */
+static void
+kid_from_path(const char *path, char *kid, size_t cap)
+{
+	const char *base = strrchr(path, '/');
+	size_t len;
+
+	base = base != NULL ? base + 1 : path;
+	len = strcspn(base, ".");
+	if (len >= cap || !config_valid_name(base, len)) {
+		snprintf(kid, cap, "main");
+		return;
+	}
+	memcpy(kid, base, len);
+	kid[len] = '\0';
+}
+
+static bool
+parse_alg_arg(const char *v, enum key_alg *alg)
+{
+	static const enum key_alg algs[] = {
+		ALG_EDDSA, ALG_ES256, ALG_RS256, ALG_HS256, ALG_HS384, ALG_HS512,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (!strcmp(v, config_alg_name(algs[i]))) {
+			*alg = algs[i];
+			return true;
+		}
+	return false;
+}
+
+static int
+cmd_gen_key(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"algorithm", required_argument, NULL, 'a'},
+		{"output", required_argument, NULL, 'o'},
+		{"kid", required_argument, NULL, 'k'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *path = NULL, *alg_name = NULL, *kid_arg = NULL;
+	char kid[ST_NAME_MAX + 1], err[1024];
+	enum key_alg alg = ALG_EDDSA;
+	int c, status;
+
+	if (wants_help(argc, argv, "gen-key --algorithm EdDSA|ES256|RS256|HS256|"
+	    "HS384|HS512 -o FILE [--kid NAME]", &status))
+		return status;
+	while ((c = getopt_long(argc, argv, "a:o:", opts, NULL)) != -1) {
+		if (c == 'a')
+			alg_name = optarg;
+		else if (c == 'o')
+			path = optarg;
+		else if (c == 'k')
+			kid_arg = optarg;
+		else
+			return 2;
+	}
+	if (optind != argc || path == NULL || alg_name == NULL) {
+		fprintf(stderr, "streamtoken: gen-key needs --algorithm ALG and "
+		    "-o FILE\n");
+		return 2;
+	}
+	if (!parse_alg_arg(alg_name, &alg)) {
+		fprintf(stderr, "streamtoken: --algorithm must be EdDSA, ES256, "
+		    "RS256, HS256, HS384 or HS512\n");
+		return 2;
+	}
+	if (kid_arg != NULL && !config_valid_name(kid_arg, strlen(kid_arg))) {
+		fprintf(stderr, "streamtoken: --kid must be 1 to 128 characters "
+		    "from A-Z a-z 0-9 . _ ~ -\n");
+		return 2;
+	}
+	if (kid_arg != NULL)
+		snprintf(kid, sizeof(kid), "%s", kid_arg);
+	else
+		kid_from_path(path, kid, sizeof(kid));
+	status = 0;
+	if (config_alg_is_hmac(alg))
+		status = write_secret_file(path);
+	else if (!key_generate_file(alg, path, err, sizeof(err))) {
+		fprintf(stderr, "streamtoken: %s\n", err);
+		status = 1;
+	}
+	if (status != 0)
+		return status;
+	printf("Wrote %s (mode 0600). Add to the configuration:\n[key %s]\n"
+	    "algorithm = %s\n%s = %s\n", path, kid, config_alg_name(alg),
+	    config_alg_is_hmac(alg) ? "secret_file" : "private_key_file", path);
+	return 0;
+}
+
+static int
+cmd_jwks(int argc, char **argv)
+{
+	struct config *cfg;
+	int status;
+
+	cfg = load_for(argc, argv, "jwks", &status);
+	if (cfg == NULL)
+		return status;
+	printf("%s\n", cfg->jwks);
+	config_free(cfg);
+	return 0;
 }
 
 static int
@@ -425,6 +581,8 @@ print_claims(const struct claims *c)
 		printf("nbf:  %lld\n", (long long)c->nbf);
 	if (c->ip[0] != '\0')
 		printf("ip:   %s\n", c->ip);
+	if (c->aud[0] != '\0')
+		printf("aud:  %s\n", c->aud);
 }
 
 static const char *
@@ -652,7 +810,9 @@ static const struct {
 } commands[] = {
 	{"check-config", cmd_check_config},
 	{"gen-secret", cmd_gen_secret},
+	{"gen-key", cmd_gen_key},
 	{"gen-client", cmd_gen_client},
+	{"jwks", cmd_jwks},
 	{"mint", cmd_mint},
 	{"revoke", cmd_revoke},
 	{"verify", cmd_verify},

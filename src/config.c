@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "config.h"
+#include "jwks.h"
 #include "keys.h"
 #include "revoke.h"
 #include "token.h"
@@ -37,6 +38,8 @@ struct parser {
 	char *secret_file;
 	unsigned secret_line;
 	unsigned revocation_line;	/* of [server] revocation_file */
+	char *private_file, *public_file;	/* EdDSA, ES256, RS256 */
+	unsigned private_line, public_line;
 	bool sign_set;
 	/* route section state */
 	char *pattern;
@@ -102,8 +105,36 @@ config_alg_name(enum key_alg alg)
 	case ALG_HS256: return "HS256";
 	case ALG_HS384: return "HS384";
 	case ALG_HS512: return "HS512";
+	case ALG_EDDSA: return "EdDSA";
+	case ALG_ES256: return "ES256";
+	case ALG_RS256: return "RS256";
 	}
 	return "?";
+}
+
+bool
+config_alg_is_hmac(enum key_alg alg)
+{
+	return alg == ALG_HS256 || alg == ALG_HS384 || alg == ALG_HS512;
+}
+
+const struct client *
+config_find_client(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nclients; i++)
+		if (!strcmp(cfg->clients[i].name, name))
+			return &cfg->clients[i];
+	return NULL;
+}
+
+const char *
+config_audience_for(const struct config *cfg, const struct client *client)
+{
+	if (client != NULL && client->audience != NULL)
+		return client->audience;
+	return cfg->audience;
 }
 
 /* FNV-1a: short keys, no adversary controls the table (it is built from the file). */
@@ -176,17 +207,6 @@ config_find_key(const struct config *cfg, const char *kid)
 	for (i = 0; i < cfg->nkeys; i++)
 		if (strcmp(cfg->keys[i].name, kid) == 0)
 			return &cfg->keys[i];
-	return NULL;
-}
-
-const struct client *
-config_find_client(const struct config *cfg, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nclients; i++)
-		if (strcmp(cfg->clients[i].name, name) == 0)
-			return &cfg->clients[i];
 	return NULL;
 }
 
@@ -375,6 +395,33 @@ seen_once(struct parser *p, unsigned bit, const char *key)
 	return true;
 }
 
+/* RFC 7519 §4.1.3: a StringOrURI; printable ASCII, no blanks, here. */
+static bool
+set_audience(struct parser *p, const char *v, char **out)
+{
+	size_t i, len = strlen(v);
+
+	if (len < 1 || len > ST_AUDIENCE_MAX)
+		return fail(p, "audience must be 1 to %d characters", ST_AUDIENCE_MAX);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
+			return fail(p, "audience must be printable ASCII without "
+			    "blanks");
+	free(*out);
+	*out = strdup(v);
+	return *out != NULL || fail(p, "out of memory");
+}
+
+/* An absolute URL path: leading /, no query, fragment, escape or empty segment. */
+static bool
+valid_url_path(const char *v)
+{
+	size_t len = strlen(v);
+
+	return v[0] == '/' && len <= 256 && strstr(v, "//") == NULL &&
+	    strpbrk(v, "%?#\\ \t") == NULL;
+}
+
 static bool
 server_key(struct parser *p, const char *key, char *v)
 {
@@ -458,6 +505,18 @@ server_key(struct parser *p, const char *key, char *v)
 		p->revocation_line = p->line;
 		return cfg->revocation_file != NULL || fail(p, "out of memory");
 	}
+	if (!strcmp(key, "audience"))
+		return seen_once(p, K_10, key) && set_audience(p, v, &cfg->audience);
+	if (!strcmp(key, "jwks_path")) {
+		if (!seen_once(p, K_11, key))
+			return false;
+		if (!valid_url_path(v))
+			return fail(p, "jwks_path must be a path like "
+			    "/.well-known/jwks.json (leading /, no ? # %% \\ //)");
+		free(cfg->jwks_path);
+		cfg->jwks_path = strdup(v);
+		return cfg->jwks_path != NULL || fail(p, "out of memory");
+	}
 	return fail(p, "unknown key %s in [server]", key);
 }
 
@@ -475,9 +534,33 @@ key_key(struct parser *p, const char *key, char *v)
 			k->alg = ALG_HS384;
 		else if (!strcmp(v, "HS512"))
 			k->alg = ALG_HS512;
+		else if (!strcmp(v, "EdDSA"))
+			k->alg = ALG_EDDSA;
+		else if (!strcmp(v, "ES256"))
+			k->alg = ALG_ES256;
+		else if (!strcmp(v, "RS256"))
+			k->alg = ALG_RS256;
 		else
-			return fail(p, "algorithm must be HS256, HS384 or HS512");
+			return fail(p, "algorithm must be HS256, HS384, HS512, "
+			    "EdDSA, ES256 or RS256");
 		return true;
+	}
+	if (!strcmp(key, "private_key_file") || !strcmp(key, "public_key_file")) {
+		bool priv = key[1] == 'r';
+
+		if (!seen_once(p, priv ? K_4 : K_5, key))
+			return false;
+		if (*v == '\0')
+			return fail(p, "%s must not be empty", key);
+		if (priv) {
+			p->private_file = resolve_path(p, v);
+			p->private_line = p->line;
+		} else {
+			p->public_file = resolve_path(p, v);
+			p->public_line = p->line;
+		}
+		return (priv ? p->private_file : p->public_file) != NULL ||
+		    fail(p, "out of memory");
 	}
 	if (!strcmp(key, "secret_file")) {
 		if (!seen_once(p, K_2, key))
@@ -507,8 +590,21 @@ client_key(struct parser *p, const char *key, char *v)
 		return seen_once(p, K_2, key) &&
 		    for_each_item(p, v, key, add_client_pattern, c);
 	if (!strcmp(key, "may_revoke"))
-		return seen_once(p, K_3, key) &&
+		return seen_once(p, K_5, key) &&
 		    parse_bool(p, key, v, &c->may_revoke);
+	if (!strcmp(key, "audience"))
+		return seen_once(p, K_3, key) && set_audience(p, v, &c->audience);
+	if (!strcmp(key, "claims")) {
+		if (!seen_once(p, K_4, key))
+			return false;
+		if (!strcmp(v, "standard"))
+			c->profile = CLAIMS_PLAIN;
+		else if (!strcmp(v, "mediamtx"))
+			c->profile = CLAIMS_MEDIAMTX;
+		else
+			return fail(p, "claims must be standard or mediamtx");
+		return true;
+	}
 	return fail(p, "unknown key %s in [client %s]", key, c->name);
 }
 
@@ -605,6 +701,60 @@ route_key(struct parser *p, const char *key, char *v)
 
 /* ---- sections ---- */
 
+/* An HS256/384/512 key: a secret_file and no PEM key file. */
+static bool
+finish_hmac_key(struct parser *p, struct key *k)
+{
+	char msg[512];
+
+	if (p->private_file != NULL || p->public_file != NULL) {
+		p->line = p->private_file != NULL ? p->private_line : p->public_line;
+		return fail(p, "%s is for EdDSA, ES256 and RS256 keys; %s reads "
+		    "secret_file", p->private_file != NULL ? "private_key_file" :
+		    "public_key_file", config_alg_name(k->alg));
+	}
+	if (p->secret_file == NULL) {
+		p->line = k->line;
+		return fail(p, "[key %s] needs secret_file", k->name);
+	}
+	if (!key_read_secret(p->secret_file, &k->secret, &k->secret_len, msg,
+	    sizeof(msg))) {
+		p->line = p->secret_line;
+		return fail(p, "%s", msg);
+	}
+	return key_prepare(k) || fail(p, "out of memory");
+}
+
+/* An EdDSA, ES256 or RS256 key: private_key_file, or public_key_file alone. */
+static bool
+finish_pkey(struct parser *p, struct key *k)
+{
+	bool priv = p->private_file != NULL;
+	char msg[512];
+
+	if (p->secret_file != NULL) {
+		p->line = p->secret_line;
+		return fail(p, "secret_file is for HS256, HS384 and HS512 keys; %s "
+		    "reads private_key_file (or public_key_file)",
+		    config_alg_name(k->alg));
+	}
+	if (priv && p->public_file != NULL) {
+		p->line = p->public_line;
+		return fail(p, "private_key_file holds the public key too: give "
+		    "one of private_key_file and public_key_file");
+	}
+	if (!priv && p->public_file == NULL) {
+		p->line = k->line;
+		return fail(p, "[key %s] needs private_key_file (or public_key_file "
+		    "to verify only)", k->name);
+	}
+	p->line = priv ? p->private_line : p->public_line;
+	if (!key_load_pem(k, priv ? p->private_file : p->public_file, priv, msg,
+	    sizeof(msg)))
+		return fail(p, "%s", msg);
+	return true;
+}
+
 /* Called when a section ends (a new header or the end of the file). */
 static bool
 finish_section(struct parser *p)
@@ -615,20 +765,15 @@ finish_section(struct parser *p)
 
 	if (p->kind == SEC_KEY) {
 		struct key *k = &cfg->keys[cfg->nkeys - 1];
-		char msg[512];
 
-		if (p->secret_file == NULL) {
-			p->line = k->line;
-			ok = fail(p, "[key %s] needs secret_file", k->name);
-		} else if (!key_read_secret(p->secret_file, &k->secret,
-		    &k->secret_len, msg, sizeof(msg))) {
-			p->line = p->secret_line;
-			ok = fail(p, "%s", msg);
-		} else if (!key_prepare(k) || !token_prepare_key(k)) {
+		ok = config_alg_is_hmac(k->alg) ? finish_hmac_key(p, k) :
+		    finish_pkey(p, k);
+		if (ok && !token_prepare_key(k))
 			ok = fail(p, "out of memory");
-		}
 		free(p->secret_file);
-		p->secret_file = NULL;
+		free(p->private_file);
+		free(p->public_file);
+		p->secret_file = p->private_file = p->public_file = NULL;
 	} else if (p->kind == SEC_ROUTE) {
 		struct route *r = &cfg->routes[cfg->nroutes - 1];
 		char msg[512];
@@ -909,6 +1054,12 @@ check_whole(struct parser *p)
 		return fail(p, "exactly one [key] must have sign = yes (found %zu)",
 		    nsign);
 	}
+	if (cfg->signing_key->pkey != NULL && !cfg->signing_key->has_private) {
+		p->line = cfg->signing_key->line;
+		return fail(p, "[key %s] has only a public_key_file: it cannot sign "
+		    "(give its private_key_file, or sign with another key)",
+		    cfg->signing_key->name);
+	}
 	if (cfg->default_ttl == 0 && !cfg->allow_unlimited)
 		return fail(p, "default_ttl = 0 (unlimited) needs allow_unlimited = yes");
 	if (cfg->max_ttl != 0 && (cfg->default_ttl == 0 ||
@@ -995,6 +1146,10 @@ config_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: built-in routes: %s", path, msg);
 		goto out;
 	}
+	if (!jwks_build(cfg)) {
+		snprintf(err, errlen, "%s: cannot build the JWKS of its keys", path);
+		goto out;
+	}
 	cfg->tokcache = tokcache_new();
 	if (cfg->tokcache == NULL)
 		goto out;	/* err says out of memory */
@@ -1012,6 +1167,8 @@ out:
 	if (fp != NULL)
 		fclose(fp);
 	free(p.secret_file);
+	free(p.private_file);
+	free(p.public_file);
 	free(p.pattern);
 	free(p.dir);
 	free(line);
@@ -1038,12 +1195,14 @@ config_free(struct config *cfg)
 		free(cfg->keys[i].name);
 		key_free_secret(cfg->keys[i].secret, cfg->keys[i].secret_len);
 		key_unprepare(&cfg->keys[i]);
+		key_free_pkey(&cfg->keys[i]);
 	}
 	for (i = 0; i < cfg->nclients; i++) {
 		free(cfg->clients[i].name);
 		for (j = 0; j < cfg->clients[i].nstreams; j++)
 			free(cfg->clients[i].streams[j]);
 		free(cfg->clients[i].streams);
+		free(cfg->clients[i].audience);
 		OPENSSL_cleanse(cfg->clients[i].token_sha256, 32);
 	}
 	for (i = 0; i < cfg->nstreams; i++)
@@ -1058,6 +1217,9 @@ config_free(struct config *cfg)
 	free(cfg->routes);
 	free(cfg->url_prefix);
 	free(cfg->issuer);
+	free(cfg->audience);
+	free(cfg->jwks_path);
+	free(cfg->jwks);
 	free(cfg->path);
 	free(cfg);
 }

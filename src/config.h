@@ -24,9 +24,16 @@ enum perm {
 	PERM_ALL = PERM_LIVE | PERM_DVR | PERM_COPY
 };
 
-enum key_alg { ALG_HS256, ALG_HS384, ALG_HS512 };
+enum key_alg { ALG_HS256, ALG_HS384, ALG_HS512, ALG_EDDSA, ALG_ES256, ALG_RS256 };
+
+/* Extra claims a client's tokens carry for another verifier. */
+enum claims_profile { CLAIMS_PLAIN, CLAIMS_MEDIAMTX };
+
+#define ST_AUDIENCE_MAX 256
 
 struct key_hmac_state;
+struct evp_pkey_st;		/* OpenSSL's EVP_PKEY */
+struct evp_md_ctx_st;		/* OpenSSL's EVP_MD_CTX */
 
 struct key {
 	char *name;			/* the JWT kid */
@@ -36,6 +43,11 @@ struct key {
 	bool sign;
 	unsigned line;
 	struct key_hmac_state *hmac;	/* precomputed, wiped when freed */
+	/* EdDSA, ES256, RS256: the key pair, or the public key alone. */
+	struct evp_pkey_st *pkey;
+	bool has_private;
+	/* Initialised once at load (keys.c): each use copies, never fetches. */
+	struct evp_md_ctx_st *sign_ctx, *verify_ctx;
 	/* base64url of the JWT header this key signs with, and its length */
 	char jwt_header[256];
 	size_t jwt_header_len;
@@ -47,6 +59,8 @@ struct client {
 	char **streams;			/* glob patterns */
 	size_t nstreams;
 	bool may_revoke;		/* Auth.RevokeTokens */
+	char *audience;			/* NULL: the server's */
+	enum claims_profile profile;
 	unsigned line;
 };
 
@@ -64,6 +78,8 @@ struct stream {
 struct config {
 	char *path;
 	char *issuer;			/* NULL: no iss claim */
+	char *audience;			/* NULL: no aud claim, none accepted */
+	char *jwks_path;		/* NULL: no JWKS served */
 	uint32_t default_ttl;
 	uint32_t max_ttl;		/* 0: no cap */
 	bool allow_unlimited;
@@ -89,6 +105,11 @@ struct config {
 
 	struct route *routes;		/* [route] sections in file order, then built-ins */
 	size_t nroutes;
+
+	/* The JWKS of the asymmetric keys (jwks.c), built once per load. */
+	char *jwks;
+	size_t jwks_len;
+	char jwks_etag[32];		/* a quoted entity tag */
 
 	/* Tokens verified with this configuration's keys (token_verify). */
 	struct tokcache *tokcache;
@@ -126,5 +147,10 @@ bool config_client_may_use(const struct client *client, const char *uid);
 bool config_valid_name(const char *s, size_t len);
 
 const char *config_alg_name(enum key_alg alg);
+bool config_alg_is_hmac(enum key_alg alg);
+
+/* The aud claim of tokens for a client: its own audience, else the server's. */
+const char *config_audience_for(const struct config *cfg,
+    const struct client *client);
 
 #endif

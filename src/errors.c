@@ -21,6 +21,7 @@ static const struct st_err_info err_table[ST_ERR__COUNT] = {
 	[ST_ERR_STREAM_NOT_PRIVATE] = {400, -32002, "Stream is not private"},
 	[ST_ERR_FORBIDDEN] = {403, -32003, "Forbidden"},
 	[ST_ERR_NOT_CONFIGURED] = {501, -32004, "Not configured"},
+	[ST_ERR_JWKS_METHOD] = {405, -32600, "Invalid Request: method must be GET or HEAD"},
 };
 
 const struct st_err_info *

@@ -19,6 +19,7 @@ enum st_err {
 	ST_ERR_STREAM_NOT_PRIVATE,
 	ST_ERR_FORBIDDEN,
 	ST_ERR_NOT_CONFIGURED,		/* a method the configuration leaves off */
+	ST_ERR_JWKS_METHOD,		/* not GET or HEAD on jwks_path */
 	ST_ERR__COUNT
 };
 

@@ -10,6 +10,19 @@
 #include "token.h"
 #include "validate.h"
 
+/* The claims a client's tokens carry for other verifiers: aud, MediaMTX's. */
+static void
+add_audience_claims(const struct config *cfg, const struct client *client,
+    struct claims *c)
+{
+	const char *aud = config_audience_for(cfg, client);
+
+	/* At most ST_AUDIENCE_MAX characters (config_load checks). */
+	if (aud != NULL)
+		memcpy(c->aud, aud, strnlen(aud, ST_AUDIENCE_MAX));
+	c->mediamtx = client->profile == CLAIMS_MEDIAMTX;
+}
+
 bool
 methods_sign_grant(const struct config *cfg, const struct client *client,
     const struct grant *g, int64_t now, struct buf *out)
@@ -32,6 +45,7 @@ methods_sign_grant(const struct config *cfg, const struct client *client,
 	c.has_nbf = g->nbf != 0;
 	c.nbf = g->nbf;
 	memcpy(c.ip, g->ip, sizeof(c.ip));
+	add_audience_claims(cfg, client, &c);
 	return token_sign(cfg->signing_key, cfg->issuer, &c, out);
 }
 

@@ -68,6 +68,7 @@ struct request {
 	/* The response. */
 	int status;
 	struct buf headers;		/* extra header lines, each ending in \r\n */
+	bool content_headers_set;	/* headers has Content-Type, Cache-Control */
 	struct buf out;			/* response body */
 
 	/*

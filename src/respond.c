@@ -118,6 +118,7 @@ respond_reason_phrase(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 204: return "No Content";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -172,13 +173,11 @@ respond_write(const struct request *req, respond_writer write, void *ctx)
 	status_line(&head, head_mem, sizeof(head_mem), req->status);
 	p[0] = (struct piece){head.data, head.len};
 	p[1] = (struct piece){req->headers.data, req->headers.len};
-	if (req->out.len == 0) {
+	if (req->out.len == 0 || req->content_headers_set)
 		p[2] = (struct piece){"\r\n", 2};
-		p[3] = (struct piece){NULL, 0};
-	} else {
+	else
 		p[2] = (struct piece){json_headers, sizeof(json_headers) - 1};
-		p[3] = (struct piece){req->out.data, req->out.len};
-	}
+	p[3] = (struct piece){req->out.data, req->out.len};
 	for (i = 0; i < 4; i++)
 		total += p[i].len;
 	/* The common response in one writer call (FastCGI or stdio), not four. */

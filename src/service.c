@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "check.h"
 #include "jsonrpc.h"
+#include "jwks.h"
 #include "log.h"
 #include "respond.h"
 #include "service.h"
@@ -80,6 +81,8 @@ service_handle(struct request *req)
 		check_authorizer(req);
 	else if (check_is_subrequest(req))
 		check_subrequest(req);
+	else if (jwks_is_request(req))
+		jwks_respond(req);
 	else
 		issue(req);
 }

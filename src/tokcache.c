@@ -12,11 +12,12 @@
 /*
  * An HLS or DASH player asks for a segment every few seconds with the same
  * token; most authorizer requests carry a token already checked. 64 slots
- * of 640 bytes hold the tokens of that many viewers at once; longer tokens
- * (large issuers, long names) are simply not cached.
+ * of 1024 bytes (an RS256 token of a 2048-bit key fits) hold the tokens of
+ * that many viewers at once; longer tokens (large issuers, long names, RSA
+ * keys above 4096 bits) are simply not cached.
  */
 #define TOKCACHE_SLOTS 64
-#define TOKCACHE_TOKEN_MAX 640
+#define TOKCACHE_TOKEN_MAX 1024
 
 struct slot {
 	size_t len;			/* 0: empty */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <openssl/crypto.h>
 
 #include "jsonio.h"
@@ -156,6 +157,40 @@ base64url_decode(const char *in, size_t len, unsigned char *out,
 	return true;
 }
 
+/*
+ * MediaMTX's permissions: one entry naming the stream for each grant,
+ * "read" for live, "playback" for dvr or copy.
+ */
+static bool
+add_mediamtx_permissions(struct json_object *o, const struct claims *c)
+{
+	static const struct { const char *action; int perm; } acts[] = {
+		{"read", PERM_LIVE}, {"playback", PERM_DVR | PERM_COPY},
+	};
+	int perms = (c->live ? PERM_LIVE : 0) | (c->dvr ? PERM_DVR : 0) |
+	    (c->copy ? PERM_COPY : 0);
+	struct json_object *list = json_object_new_array(), *entry;
+	size_t i;
+
+	/* o owns list once added, list each entry: one put frees them all. */
+	if (!jsonio_add(o, "mediamtx_permissions", list))
+		return false;
+	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+		if (!(perms & acts[i].perm))
+			continue;
+		entry = json_object_new_object();
+		if (entry == NULL || json_object_array_add(list, entry) != 0) {
+			json_object_put(entry);
+			return false;
+		}
+		if (!jsonio_add(entry, "action",
+		    json_object_new_string(acts[i].action)) ||
+		    !jsonio_add(entry, "path", json_object_new_string(c->sub)))
+			return false;
+	}
+	return true;
+}
+
 /* The payload, in a fixed order (json-c keeps members in the order added). */
 struct json_object *
 token_claims_object(const char *issuer, const struct claims *c)
@@ -175,6 +210,8 @@ token_claims_object(const char *issuer, const struct claims *c)
 	    jsonio_add(o, "copy", json_object_new_boolean(c->copy)) &&
 	    (c->from == 0 || jsonio_add(o, "from", json_object_new_int64(c->from))) &&
 	    (c->to == 0 || jsonio_add(o, "to", json_object_new_int64(c->to))) &&
+	    (c->aud[0] == '\0' || jsonio_add(o, "aud", json_object_new_string(c->aud))) &&
+	    (!c->mediamtx || add_mediamtx_permissions(o, c)) &&
 	    (!c->has_nbf || jsonio_add(o, "nbf", json_object_new_int64(c->nbf))) &&
 	    (c->ip[0] == '\0' || jsonio_add(o, "ip", json_object_new_string(c->ip)));
 	if (!ok) {
@@ -250,10 +287,10 @@ bool
 token_sign(const struct key *key, const char *issuer, struct claims *c,
     struct buf *out)
 {
-	unsigned char mac[KEY_MAC_MAX];
+	unsigned char mac[KEY_SIG_MAX];
 	struct json_object *payload = NULL;
 	struct buf json;
-	char json_space[768];		/* claims with a 256-character issuer fit */
+	char json_space[1280];		/* claims with issuer and aud of 256 fit */
 	size_t start = out->len, mac_len;
 	char *p;
 	bool ok = false;
@@ -266,16 +303,16 @@ token_sign(const struct key *key, const char *issuer, struct claims *c,
 	/* header "." payload "." MAC, written in place after one reservation */
 	if (payload == NULL || !jsonio_write(&json, payload) ||
 	    !buf_reserve(out, key->jwt_header_len + 1 +
-	    (json.len + 2) / 3 * 4 + 1 + ((size_t)KEY_MAC_MAX + 2) / 3 * 4))
+	    (json.len + 2) / 3 * 4 + 1 + ((size_t)KEY_SIG_MAX + 2) / 3 * 4))
 		goto out;
 	p = out->data + start;
 	memcpy(p, key->jwt_header, key->jwt_header_len);
 	p += key->jwt_header_len;
 	*p++ = '.';
 	p += encode_into(p, (const unsigned char *)json.data, json.len);
-	/* RFC 7515 §5.1: the MAC covers the ASCII of header "." payload. */
-	mac_len = key_hmac(key, out->data + start, (size_t)(p - (out->data + start)),
-	    mac);
+	/* RFC 7515 §5.1: the signature covers the ASCII of header "." payload. */
+	mac_len = key_sign(key, out->data + start,
+	    (size_t)(p - (out->data + start)), mac);
 	if (mac_len == 0)
 		goto out;
 	*p++ = '.';
@@ -306,6 +343,7 @@ token_status_reason(enum token_status st)
 	case TOKEN_NOT_YET_VALID: return "token issued in the future";
 	case TOKEN_BEFORE_NBF: return "not yet valid";
 	case TOKEN_BAD_CLAIMS: return "invalid claims";
+	case TOKEN_BAD_AUDIENCE: return "audience not accepted";
 	case TOKEN_NO_MEMORY: return "internal error";
 	}
 	return "invalid token";
@@ -414,7 +452,8 @@ read_claims(struct json_object *payload, struct claims *c)
 
 	if (!copy_member_string(payload, "sub", true, c->sub, sizeof(c->sub)) ||
 	    !copy_member_string(payload, "jti", false, c->jti, sizeof(c->jti)) ||
-	    !copy_member_string(payload, "azp", false, c->azp, sizeof(c->azp)))
+	    !copy_member_string(payload, "azp", false, c->azp, sizeof(c->azp)) ||
+	    !copy_member_string(payload, "aud", false, c->aud, sizeof(c->aud)))
 		return false;
 	/*
 	 * Even signed by a shared key, azp and jti reach Variable- header
@@ -521,18 +560,34 @@ judge_times(const struct config *cfg, const struct claims *c, int64_t now)
 	return TOKEN_VALID;
 }
 
+/*
+ * RFC 7519 §4.1.3: with an audience configured (for the token's client,
+ * else the server's) aud must name it; with none, a token that names an
+ * audience is for someone else.
+ */
+static enum token_status
+judge_audience(const struct config *cfg, const struct claims *c)
+{
+	const char *want = config_audience_for(cfg,
+	    c->azp[0] != '\0' ? config_find_client(cfg, c->azp) : NULL);
+
+	if (want == NULL)
+		return c->aud[0] == '\0' ? TOKEN_VALID : TOKEN_BAD_AUDIENCE;
+	return strcmp(c->aud, want) == 0 ? TOKEN_VALID : TOKEN_BAD_AUDIENCE;
+}
+
 /* Checks signature and claims, with no cache. */
 static enum token_status
 verify_fully(const struct config *cfg, const char *token, size_t len,
     struct claims *c, bool *nomem)
 {
-	unsigned char mac[KEY_MAC_MAX], sig[KEY_MAC_MAX + 3];
+	unsigned char sig[KEY_SIG_MAX + 3];
 	unsigned char raw[TOKEN_MAX_LEN];
 	struct json_object *header = NULL;
 	const char *dot1, *dot2;
 	const struct key *key = NULL;
 	enum token_status st = TOKEN_MALFORMED;
-	size_t mac_len, sig_len, raw_len;
+	size_t sig_len, raw_len;
 
 	dot1 = memchr(token, '.', len);
 	if (dot1 == NULL)
@@ -556,9 +611,7 @@ verify_fully(const struct config *cfg, const char *token, size_t len,
 	if (!base64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), sig,
 	    sizeof(sig), &sig_len))
 		goto out;
-	mac_len = key_hmac(key, token, (size_t)(dot2 - token), mac);
-	if (mac_len == 0 || sig_len != mac_len ||
-	    CRYPTO_memcmp(mac, sig, mac_len) != 0)
+	if (!key_verify(key, token, (size_t)(dot2 - token), sig, sig_len))
 		goto out;
 	/* Only now is the payload authentic enough to read. */
 	st = TOKEN_BAD_CLAIMS;
@@ -570,6 +623,8 @@ verify_fully(const struct config *cfg, const char *token, size_t len,
 		*nomem = true;
 		st = TOKEN_BAD_CLAIMS;
 	}
+	if (st == TOKEN_VALID)
+		st = judge_audience(cfg, c);
 out:
 	json_object_put(header);
 	return st;

@@ -27,6 +27,8 @@ struct claims {
 	int64_t nbf;			/* valid when has_nbf */
 	bool has_nbf;
 	char ip[IP_NET_TEXT_MAX];	/* "": not bound to an address */
+	char aud[ST_AUDIENCE_MAX + 1];	/* "": no aud claim */
+	bool mediamtx;			/* issuer only: mediamtx_permissions */
 };
 
 enum token_status {
@@ -39,6 +41,7 @@ enum token_status {
 	TOKEN_NOT_YET_VALID,		/* iat in the future beyond leeway */
 	TOKEN_BEFORE_NBF,		/* nbf not reached, beyond leeway */
 	TOKEN_BAD_CLAIMS,		/* signed, but claims of the wrong shape */
+	TOKEN_BAD_AUDIENCE,		/* aud absent, or not the configured audience */
 	TOKEN_NO_MEMORY,		/* could not decide: our fault, not the token's */
 };
 

@@ -36,12 +36,14 @@ DUR = 3600
 # A dated folder of FROM's hour (2023-11-14 22:00 UTC), long out of any
 # live window, for files whose names carry no time.
 OLD_HOUR = "2023/11/14/22"
+STREAMS = ("cam-1", "cam-2", "cam-3", "lobby")
+# The public-key signing keys of a site, by kid.
+PKEY_ALGS = {"ed": "EdDSA", "es": "ES256", "rs": "RS256"}
 
 
 def this_hour():
     """The dated folder (YYYY/MM/DD/hh, UTC) of the hour now."""
     return time.strftime("%Y/%m/%d/%H", time.gmtime())
-STREAMS = ("cam-1", "cam-2", "cam-3", "lobby")
 
 
 def which(name):
@@ -123,7 +125,9 @@ class Site:
 
     Keys: "old" signed yesterday's tokens (before.ini) and now only
     verifies (sign = no); "main" signs; "retired" was removed from the
-    configuration, so its tokens must fail."""
+    configuration, so its tokens must fail. "ed", "es" and "rs" (EdDSA,
+    ES256, RS256, made by gen-key) only verify in streamtoken.ini; each
+    signs in its own <kid>.ini (pkey_inis), for minting."""
 
     def __init__(self, tag):
         self.dir = tempfile.mkdtemp(prefix="st-%s-" % tag)
@@ -142,6 +146,11 @@ class Site:
             with open(p, "rb") as f:
                 data = f.read()
             self.secrets[kid] = data[:-1] if data.endswith(b"\n") else data
+        for kid, alg in PKEY_ALGS.items():
+            r = e2elib.run([self.bin, "gen-key", "--algorithm", alg, "-o",
+                            self.path(kid + ".pem")], env=e2elib.base_env())
+            if r.returncode != 0:
+                raise RuntimeError("gen-key: %r" % r.stderr)
         self.api_token = secrets.token_urlsafe(32)
         sha = hashlib.sha256(self.api_token.encode()).hexdigest()
         common = ("[client backend]\ntoken_sha256 = %s\n\n"
@@ -156,15 +165,23 @@ class Site:
             "[key old]\nsecret_file = old.key\nsign = yes\n\n"
             "[key retired]\nsecret_file = retired.key\nsign = no\n\n"
             + common)
-        self.ini = self.write(
-            "streamtoken.ini",
-            "; after the rotation: main signs, old only verifies,\n"
-            "; retired is gone; the test client is a trusted proxy\n"
-            "[server]\nissuer = media.example.com\n"
-            "trusted_proxies = 127.0.0.1\n\n"
-            "[key main]\nalgorithm = HS256\nsecret_file = main.key\n"
-            "sign = yes\n\n"
-            "[key old]\nsecret_file = old.key\nsign = no\n\n" + common)
+        def after(signer):
+            keys = "".join(
+                "[key %s]\nalgorithm = %s\nprivate_key_file = %s.pem\n"
+                "sign = %s\n\n" % (kid, alg, kid,
+                                    "yes" if kid == signer else "no")
+                for kid, alg in PKEY_ALGS.items())
+            return ("; after the rotation: main signs, old only verifies,\n"
+                    "; retired is gone; the test client is a trusted proxy\n"
+                    "[server]\nissuer = media.example.com\n"
+                    "trusted_proxies = 127.0.0.1\n\n"
+                    "[key main]\nalgorithm = HS256\nsecret_file = main.key\n"
+                    "sign = %s\n\n"
+                    "[key old]\nsecret_file = old.key\nsign = no\n\n" % (
+                        "yes" if signer == "main" else "no") + keys + common)
+        self.ini = self.write("streamtoken.ini", after("main"))
+        self.pkey_inis = {kid: self.write(kid + ".ini", after(kid))
+                          for kid in PKEY_ALGS}
         self.files = {}
         for s in STREAMS:
             os.mkdir(os.path.join(self.media, s))
@@ -748,6 +765,52 @@ def policy_recheck_cases(t, label, site, port, app, forbidden=403):
         status_is("/cam-1/index.m3u8?token=" + api_live, 200)
         status_is("/cam-2/index.m3u8?token=" + api_cam2, 200)
     case("recheck_tokens_valid_again_after_restore", restored)
+
+
+def pkey_cases(t, label, site, port, forbidden=403):
+    """EdDSA, ES256 and RS256 tokens through the web server: served, then
+    served again (the verified-token cache), refused for another stream
+    (403), refused when their signature is altered or when an HS256 token
+    is keyed with the public key's PEM (401)."""
+    import hmac
+    files = site.files
+
+    def expect_status(path, status):
+        r = http_get(port, path)
+        expect_eq(r.status, status, "GET %s status" % path[:100])
+        if status == 200:
+            expect_eq(r.body, files[path.split("?")[0]], "body")
+        else:
+            for body in files.values():
+                expect(body not in r.body, "GET %s leaked a media file"
+                       % path[:100])
+
+    for kid, alg in PKEY_ALGS.items():
+        def accepted(kid=kid):
+            tok = site.mint("cam-1", "--live", "--ttl", "600",
+                            ini=site.pkey_inis[kid])
+            for _ in range(2):
+                expect_status("/cam-1/index.m3u8?token=" + tok, 200)
+            expect_status("/cam-2/index.m3u8?token=" + tok, forbidden)
+            head, payload, sig = tok.split(".")
+            bad = sig[:10] + ("A" if sig[10] != "A" else "B") + sig[11:]
+            expect_status("/cam-1/index.m3u8?token=%s.%s.%s" % (
+                head, payload, bad), 401)
+
+        def confused(kid=kid):
+            pem = e2elib.run(["openssl", "pkey", "-in",
+                              site.path(kid + ".pem"), "-pubout"]).stdout
+            expect(pem.startswith(b"-----BEGIN PUBLIC KEY-----"), "no PEM")
+            si = "%s.%s" % (b64url(json.dumps({"alg": "HS256", "typ": "JWT",
+                                                "kid": kid})),
+                            b64url(json.dumps(site.claims(live=True))))
+            mac = hmac.new(pem, si.encode(), hashlib.sha256).digest()
+            expect_status("/cam-1/index.m3u8?token=%s.%s" % (si, b64url(mac)),
+                          401)
+        t.case("%s_%s_token_served_cached_and_checked" % (label, alg),
+               accepted)
+        t.case("%s_%s_kid_hs256_keyed_with_public_key_pem_401" % (label, alg),
+               confused)
 
 
 def no_leftovers(t, label, site):

@@ -82,6 +82,7 @@ def main():
             # with 401; the program's own 401/403 is in the error log.
             checklib.media_cases(t, LABEL, site, port, app, forbidden=401)
             checklib.binding_cases(t, LABEL, site, port, app, forbidden=401)
+            checklib.pkey_cases(t, LABEL, site, port, forbidden=401)
             checklib.policy_recheck_cases(t, LABEL, site, port, app, forbidden=401)
 
             def program_said_403():

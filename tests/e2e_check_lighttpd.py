@@ -63,6 +63,7 @@ def main():
         if started:
             checklib.media_cases(t, LABEL, site, port, app)
             checklib.binding_cases(t, LABEL, site, port, app)
+            checklib.pkey_cases(t, LABEL, site, port)
             checklib.policy_recheck_cases(t, LABEL, site, port, app)
 
             def request_uri_is_original():

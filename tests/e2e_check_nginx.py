@@ -92,6 +92,7 @@ def main():
         if started:
             checklib.media_cases(t, LABEL, site, port, app)
             checklib.binding_cases(t, LABEL, site, port, app)
+            checklib.pkey_cases(t, LABEL, site, port)
             checklib.policy_recheck_cases(t, LABEL, site, port, app)
 
             def client_header_cannot_switch_mode():

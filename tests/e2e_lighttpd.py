@@ -62,25 +62,8 @@ def process_gone(pid):
 
 def start():
     global lighttpd_proc, port
-    # A free port can be taken between the probe and the bind: retry.
-    for _ in range(5):
-        port = L.free_port()
-        conf = write_conf(port)
-        r = L.run(["lighttpd", "-tt", "-f", conf], env=L.base_env())
-        expect_eq(r.returncode, 0, "lighttpd -tt: %r" % r.stderr)
-        with open(lighttpd_stderr, "ab") as err:
-            lighttpd_proc = subprocess.Popen(
-                ["lighttpd", "-D", "-f", conf], stdin=subprocess.DEVNULL,
-                stdout=err, stderr=err, env=L.base_env())
-        deadline = time.time() + 10
-        while time.time() < deadline and lighttpd_proc.poll() is None:
-            if L.port_open(port):
-                return
-            time.sleep(0.05)
-        if lighttpd_proc.poll() is None:
-            lighttpd_proc.kill()
-            lighttpd_proc.wait()
-    raise L.CaseFailed("lighttpd did not start; see %s" % errorlog)
+    lighttpd_proc, port = L.start_lighttpd(write_conf, lighttpd_stderr,
+                                           errorlog)
 
 
 class HttpResponse:

@@ -174,6 +174,30 @@ def port_open(port):
         s.close()
 
 
+def start_lighttpd(write_conf, stderr_path, errorlog):
+    """lighttpd -D on a free port of 127.0.0.1 with write_conf(port)'s
+    file, checked with -tt first; returns (Popen, port). A free port can be
+    taken between the probe and the bind: it retries with another."""
+    for _ in range(5):
+        port = free_port()
+        conf = write_conf(port)
+        r = run(["lighttpd", "-tt", "-f", conf], env=base_env())
+        expect_eq(r.returncode, 0, "lighttpd -tt: %r" % r.stderr)
+        with open(stderr_path, "ab") as err:
+            proc = subprocess.Popen(["lighttpd", "-D", "-f", conf],
+                                    stdin=subprocess.DEVNULL, stdout=err,
+                                    stderr=err, env=base_env())
+        deadline = time.time() + 10
+        while time.time() < deadline and proc.poll() is None:
+            if port_open(port):
+                return proc, port
+            time.sleep(0.05)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    raise CaseFailed("lighttpd did not start; see %s" % errorlog)
+
+
 def streamtoken_children(ppid):
     """Sorted PIDs of the streamtoken processes whose parent is ppid."""
     found = []

@@ -132,14 +132,102 @@ static const struct bad_row bad_rows[] = {
 	    KEY CLIENT "may_revoke = sure\n", 5,
 	    "may_revoke must be yes or no"},
 	{"config_rejects_unknown_algorithm",
-	    "[key main]\nalgorithm = RS256\nsecret_file = main.key\n" CLIENT, 2,
-	    "algorithm must be HS256, HS384 or HS512"},
+	    "[key main]\nalgorithm = PS256\nsecret_file = main.key\n" CLIENT, 2,
+	    "algorithm must be HS256, HS384, HS512, EdDSA, ES256 or RS256"},
 	{"config_rejects_algorithm_none",
 	    "[key main]\nalgorithm = none\nsecret_file = main.key\n" CLIENT, 2,
-	    "algorithm must be HS256, HS384 or HS512"},
+	    "algorithm must be HS256, HS384, HS512, EdDSA, ES256 or RS256"},
 	{"config_rejects_lowercase_algorithm",
 	    "[key main]\nalgorithm = hs256\nsecret_file = main.key\n" CLIENT, 2,
-	    "algorithm must be HS256, HS384 or HS512"},
+	    "algorithm must be HS256, HS384, HS512, EdDSA, ES256 or RS256"},
+	{"config_rejects_secret_file_for_rs256",
+	    "[key main]\nalgorithm = RS256\nsecret_file = main.key\n" CLIENT, 3,
+	    "secret_file is for HS256, HS384 and HS512 keys; RS256 reads "
+	    "private_key_file"},
+	{"config_rejects_secret_file_for_eddsa_after_it",
+	    "[key main]\nsecret_file = main.key\nalgorithm = EdDSA\n" CLIENT, 2,
+	    "secret_file is for HS256, HS384 and HS512 keys; EdDSA reads"},
+	{"config_rejects_private_key_file_for_hmac",
+	    "[key main]\nalgorithm = HS256\nprivate_key_file = ed.pem\n" CLIENT, 3,
+	    "private_key_file is for EdDSA, ES256 and RS256 keys; HS256 reads "
+	    "secret_file"},
+	{"config_rejects_public_key_file_for_hmac",
+	    "[key main]\npublic_key_file = ed.pub\nsecret_file = main.key\n"
+	    CLIENT, 2, "public_key_file is for EdDSA, ES256 and RS256 keys"},
+	{"config_rejects_bad_pem",
+	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = bad.pem\n" CLIENT, 3,
+	    "bad PEM"},
+	{"config_rejects_key_file_that_is_not_pem",
+	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = main.key\n" CLIENT,
+	    3, "is not a PEM file"},
+	{"config_rejects_ed25519_key_for_es256",
+	    "[key main]\nalgorithm = ES256\nprivate_key_file = ed.pem\n" CLIENT, 3,
+	    "holds a key of type ED25519; ES256 needs an EC P-256 key"},
+	{"config_rejects_p384_key_for_es256",
+	    "[key main]\nalgorithm = ES256\nprivate_key_file = p384.pem\n" CLIENT,
+	    3, "holds a key of type EC; ES256 needs an EC P-256 key"},
+	{"config_rejects_rsa_key_for_eddsa",
+	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = rs.pem\n" CLIENT, 3,
+	    "holds a key of type RSA; EdDSA needs an Ed25519 key"},
+	{"config_rejects_ec_public_key_for_rs256",
+	    "[key main]\nalgorithm = RS256\nprivate_key_file = rs.pem\n"
+	    "sign = yes\n[key old]\nalgorithm = RS256\npublic_key_file = es.pub\n"
+	    CLIENT, 7, "holds a key of type EC; RS256 needs an RSA key"},
+	{"config_rejects_rsa_1024_bits",
+	    "[key main]\nalgorithm = RS256\nprivate_key_file = rs1024.pem\n"
+	    CLIENT, 3, "holds a 1024-bit RSA key; RS256 needs 2048 to 8192 bits"},
+	{"config_rejects_world_readable_private_key_file",
+	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = edworld.pem\n"
+	    CLIENT, 3, "is accessible by every user (mode 644); chmod o-rw it"},
+	{"config_rejects_world_writable_public_key_file",
+	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = ed.pem\nsign = yes\n"
+	    "[key old]\nalgorithm = EdDSA\npublic_key_file = edww.pub\n" CLIENT, 7,
+	    "is writable by every user"},
+	{"config_rejects_public_key_as_private_key_file",
+	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = ed600.pub\n" CLIENT,
+	    3, "holds \"PUBLIC KEY\", not \"PRIVATE KEY\""},
+	{"config_rejects_private_key_as_public_key_file",
+	    "[key main]\nalgorithm = HS256\nsecret_file = main.key\nsign = yes\n"
+	    "[key old]\nalgorithm = EdDSA\npublic_key_file = ed.pem\n" CLIENT, 7,
+	    "holds \"PRIVATE KEY\", not \"PUBLIC KEY\""},
+	{"config_rejects_traditional_ec_private_key",
+	    "[key main]\nalgorithm = ES256\nprivate_key_file = trad.pem\n" CLIENT,
+	    3, "holds \"EC PRIVATE KEY\", not \"PRIVATE KEY\" (PKCS#8"},
+	{"config_rejects_missing_private_key_file",
+	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = nope.pem\n" CLIENT,
+	    3, "cannot open private_key_file"},
+	{"config_rejects_both_key_files",
+	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = ed.pem\n"
+	    "public_key_file = ed.pub\n" CLIENT, 4, "give one of private_key_file "
+	    "and public_key_file"},
+	{"config_rejects_asymmetric_key_without_key_file",
+	    "[key main]\nalgorithm = ES256\n" CLIENT, 1,
+	    "[key main] needs private_key_file (or public_key_file to verify only)"},
+	{"config_rejects_public_key_only_signing_key",
+	    "[key main]\nalgorithm = EdDSA\npublic_key_file = ed.pub\n" CLIENT, 1,
+	    "[key main] has only a public_key_file: it cannot sign"},
+	{"config_rejects_duplicate_private_key_file",
+	    "[key main]\nalgorithm = EdDSA\nprivate_key_file = ed.pem\n"
+	    "private_key_file = ed.pem\n" CLIENT, 4,
+	    "duplicate key private_key_file"},
+	{"config_rejects_audience_with_blank",
+	    "[server]\naudience = my media\n" KEY CLIENT, 2,
+	    "audience must be printable ASCII without blanks"},
+	{"config_rejects_empty_audience",
+	    "[server]\naudience =\n" KEY CLIENT, 2,
+	    "audience must be 1 to 256 characters"},
+	{"config_rejects_bad_client_audience",
+	    KEY CLIENT "audience = caf\xc3\xa9\n", 5,
+	    "audience must be printable ASCII without blanks"},
+	{"config_rejects_relative_jwks_path",
+	    "[server]\njwks_path = jwks.json\n" KEY CLIENT, 2,
+	    "jwks_path must be a path like /.well-known/jwks.json"},
+	{"config_rejects_jwks_path_with_query",
+	    "[server]\njwks_path = /jwks?x=1\n" KEY CLIENT, 2,
+	    "jwks_path must be a path like /.well-known/jwks.json"},
+	{"config_rejects_unknown_claims_profile",
+	    KEY CLIENT "claims = nimble\n", 5,
+	    "claims must be standard or mediamtx"},
 	{"config_rejects_bad_access",
 	    KEY CLIENT "[stream cam-1]\naccess = secret\n", 6,
 	    "access must be private or public"},
@@ -977,7 +1065,19 @@ setup(void)
 	fx_write_str(&fx, "world.key", FX_SECRET, 0644);
 	fx_write_str(&fx, "worldw.key", FX_SECRET, 0602);
 	fx_write_str(&fx, "group.key", FX_SECRET, 0640);
-	return true;
+	fx_write_str(&fx, "bad.pem", "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2Vw"
+	    "BCIEIA==\n-----END PRIVATE KEY-----\n", 0600);
+	return fx_write_new_pkey(&fx, "ed.pem", "ED25519", 0, 0600, "ed.pub") &&
+	    fx_write_new_pkey(&fx, "edworld.pem", "ED25519", 0, 0644, NULL) &&
+	    fx_write_new_pkey(&fx, "edww.pem", "ED25519", 0, 0600, "edww.pub") &&
+	    chmod(fx_path(&fx, "edww.pub"), 0646) == 0 &&
+	    fx_write_new_pkey(&fx, "ed600.pem", "ED25519", 0, 0600, "ed600.pub") &&
+	    chmod(fx_path(&fx, "ed600.pub"), 0600) == 0 &&
+	    fx_write_new_pkey(&fx, "es.pem", "P-256", 0, 0600, "es.pub") &&
+	    fx_write_new_pkey(&fx, "p384.pem", "P-384", 0, 0600, NULL) &&
+	    fx_write_new_pkey(&fx, "rs.pem", "RSA", 2048, 0600, NULL) &&
+	    fx_write_new_pkey(&fx, "rs1024.pem", "RSA", 1024, 0600, NULL) &&
+	    fx_write_traditional_ec(&fx, "trad.pem");
 }
 
 /* SPEC 4's name characters, byte by byte, against the table. */

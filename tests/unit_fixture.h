@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "config.h"
+#include "pkeygen.h"
 #include "tap.h"
 
 /* Runs fn(arg) as one TAP case named name: lets a table row be a named case. */
@@ -105,6 +107,57 @@ fx_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	if (flag == FTW_DP)
 		return rmdir(path);
 	return unlink(path);
+}
+
+/*
+ * A new key as PEM: kind is ED25519, RSA (of bits) or an EC curve name.
+ * The private key in PKCS#8 as name (mode), and the public key
+ * (SubjectPublicKeyInfo, 0644) as pub_name unless NULL.
+ */
+static inline bool
+fx_write_new_pkey(struct fixture *fx, const char *name, const char *kind,
+    size_t bits, mode_t mode, const char *pub_name)
+{
+	EVP_PKEY *pk;
+	FILE *fp;
+	bool ok;
+
+	pk = pkeygen(kind, bits);
+	if (pk == NULL)
+		return false;
+	fp = fopen(fx_path(fx, name), "we");
+	ok = fp != NULL && PEM_write_PrivateKey(fp, pk, NULL, NULL, 0, NULL,
+	    NULL) == 1;
+	if (fp != NULL)
+		ok = fclose(fp) == 0 && ok;
+	ok = ok && chmod(fx_path(fx, name), mode) == 0;
+	if (ok && pub_name != NULL) {
+		fp = fopen(fx_path(fx, pub_name), "we");
+		ok = fp != NULL && PEM_write_PUBKEY(fp, pk) == 1;
+		if (fp != NULL)
+			ok = fclose(fp) == 0 && ok;
+		ok = ok && chmod(fx_path(fx, pub_name), 0644) == 0;
+	}
+	EVP_PKEY_free(pk);
+	return ok;
+}
+
+/* A P-256 key in the pre-PKCS#8 form, "BEGIN EC PRIVATE KEY" (mode 0600). */
+static inline bool
+fx_write_traditional_ec(struct fixture *fx, const char *name)
+{
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	BIO *bio;
+	bool ok;
+
+	if (pk == NULL)
+		return false;
+	bio = BIO_new_file(fx_path(fx, name), "w");
+	ok = bio != NULL && PEM_write_bio_PrivateKey_traditional(bio, pk, NULL,
+	    NULL, 0, NULL, NULL) == 1;
+	BIO_free(bio);
+	EVP_PKEY_free(pk);
+	return ok && chmod(fx_path(fx, name), 0600) == 0;
 }
 
 /* Removes the temp dir and everything the case put in it. */

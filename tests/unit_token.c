@@ -1399,6 +1399,7 @@ tokcache_changed_token_is_checked_again(void)
 static void
 tokcache_keeps_only_valid_short_tokens(void)
 {
+	static char issuer[257], aud[ST_AUDIENCE_MAX + 1];
 	struct config cc = cached_cfg();
 	struct claims c;
 	struct buf tok;
@@ -1411,16 +1412,19 @@ tokcache_keeps_only_valid_short_tokens(void)
 	    TOKEN_BAD_SIGNATURE);
 	EXPECT(!tokcache_find(cc.tokcache, tok.data, tok.len, &c));
 	buf_free(&tok);
-	/* 700 characters of claims: valid, but beyond a slot */
+	/* over 1,000 characters of claims: valid, but beyond a slot */
 	fill_claims(&c);
 	memset(c.sub, 'x', ST_NAME_MAX);
 	c.sub[ST_NAME_MAX] = '\0';
+	memset(issuer, 'i', sizeof(issuer) - 1);
+	issuer[sizeof(issuer) - 1] = '\0';
+	memset(c.aud, 'a', ST_AUDIENCE_MAX);
+	c.aud[ST_AUDIENCE_MAX] = '\0';
+	memcpy(aud, c.aud, sizeof(aud));
+	cc.audience = aud;
 	buf_init(&tok);
-	EXPECT(token_sign(&keys[0], "an issuer long enough to pass 640 bytes "
-	    "once encoded: padding padding padding padding padding padding "
-	    "padding padding padding padding padding padding padding padding "
-	    "padding padding padding padding padding", &c, &tok));
-	EXPECT(tok.len > 640);
+	EXPECT(token_sign(&keys[0], issuer, &c, &tok));
+	EXPECT(tok.len > 1024);
 	EXPECT(token_verify(&cc, tok.data, tok.len, NOW, &c) == TOKEN_VALID);
 	EXPECT(!tokcache_find(cc.tokcache, tok.data, tok.len, &c));
 	tokcache_free(cc.tokcache);

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
+#include "../pkeygen.h"
 #include "buf.h"
 #include "config.h"
 #include "request.h"
@@ -27,11 +29,11 @@
 /* The bearer tokens of the two configured clients (only their SHA-256 is in the INI). */
 #define FZ_BEARER_BACKEND "fuzz-backend-token"
 #define FZ_BEARER_LIMITED "fuzz-limited-token"
-#define FZ_NTOKENS 5
+#define FZ_NTOKENS 7
 
 static char fz_dir[PATH_MAX];
 static struct config *fz_cfg;
-/* Valid tokens minted at start-up, substituted for "$0".."$4" in the input. */
+/* Valid tokens minted at start-up, substituted for "$0".."$6" in the input. */
 static struct buf fz_tokens[FZ_NTOKENS];
 
 static inline void
@@ -83,7 +85,41 @@ fz_cleanup(void)
 		(void)nftw(fz_dir, fz_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A private temp dir with key files: main.key and old.key (0600), world.key (0644), short.key. */
+/*
+ * A new key (kind ED25519, RSA of bits, or an EC curve) as name: PKCS#8 PEM
+ * of the given mode, and its public key as pub_name (0644) unless NULL.
+ */
+static inline void
+fz_write_pkey(const char *name, const char *kind, size_t bits, mode_t mode,
+    const char *pub_name)
+{
+	EVP_PKEY *pk;
+	BIO *bio;
+	char *data;
+	long len;
+
+	pk = pkeygen(kind, bits);
+	bio = BIO_new(BIO_s_mem());
+	if (pk == NULL || bio == NULL ||
+	    PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL) != 1)
+		fz_die(name);
+	len = BIO_get_mem_data(bio, &data);
+	fz_write_file(name, data, (size_t)len, mode);
+	if (pub_name != NULL) {
+		(void)BIO_reset(bio);
+		if (PEM_write_bio_PUBKEY(bio, pk) != 1)
+			fz_die(pub_name);
+		len = BIO_get_mem_data(bio, &data);
+		fz_write_file(pub_name, data, (size_t)len, 0644);
+	}
+	BIO_free(bio);
+	EVP_PKEY_free(pk);
+}
+
+/*
+ * A private temp dir with key files: main.key and old.key (0600), world.key
+ * (0644), short.key; ed.pem (Ed25519) and es.pem (P-256), PKCS#8, 0600.
+ */
 static inline void
 fz_make_dir(const char *tag)
 {
@@ -99,6 +135,8 @@ fz_make_dir(const char *tag)
 	fz_write_file("old.key", "fedcba9876543210fedcba9876543210fedcba9876543210\r\n", 50, 0600);
 	fz_write_file("world.key", "0123456789abcdef0123456789abcdef01234567", 40, 0644);
 	fz_write_file("short.key", "0123456789", 10, 0600);
+	fz_write_pkey("ed.pem", "ED25519", 0, 0600, NULL);
+	fz_write_pkey("es.pem", "P-256", 0, 0600, NULL);
 }
 
 static inline bool
@@ -139,6 +177,8 @@ fz_setup(const char *tag)
 	    "leeway = 5\nmax_ttl = 604800\n"
 	    "[key main]\nalgorithm = HS256\nsecret_file = main.key\nsign = yes\n"
 	    "[key old]\nalgorithm = HS512\nsecret_file = old.key\n"
+	    "[key ed]\nalgorithm = EdDSA\nprivate_key_file = ed.pem\n"
+	    "[key es]\nalgorithm = ES256\nprivate_key_file = es.pem\n"
 	    "[client backend]\ntoken_sha256 = %s\n"
 	    "[client limited]\ntoken_sha256 = %s\nstreams = cam-*, lobby\n"
 	    "[stream camera-1]\naccess = private\nmax_ttl = 86400\n"
@@ -162,7 +202,9 @@ fz_setup(const char *tag)
 	    !fz_mint(2, "main", "camera-1", now, 0, false, true, false,
 	    1700000000, 1700003600) ||
 	    !fz_mint(3, "main", "camera-1", 1000, 2000, true, true, true, 0, 0) ||
-	    !fz_mint(4, "old", "camera-1", now, 0, true, true, true, 0, 0))
+	    !fz_mint(4, "old", "camera-1", now, 0, true, true, true, 0, 0) ||
+	    !fz_mint(5, "ed", "camera-1", now, 0, true, true, true, 0, 0) ||
+	    !fz_mint(6, "es", "cam-7", now, now + 86400, true, false, false, 0, 0))
 		abort();
 }
 
