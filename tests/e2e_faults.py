@@ -669,8 +669,8 @@ try:
     # Once, now and then one request got no bytes at
     # all: libfcgi's OS_Accept waited (select, never restarted) for the first
     # bytes after accept(), and a SIGHUP landing there made it close the
-    # connection unanswered. src/fcgi.c's reads resume after a signal
-    # (SA_RESTART) and the SIGHUP handler only notes the reload.
+    # connection unanswered. Now SIGHUP is blocked while a request is read
+    # and answered (src/serve.c), and its handler only notes the reload.
     t.case("sighup_every_10ms_during_load_no_failed_request",
            sighup_every_10ms)
     t.case("broken_config_sighup_old_serves_error_logged_once_per_reload",
