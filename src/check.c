@@ -102,9 +102,11 @@ check_token_policy(const struct config *cfg, const struct claims *c)
 {
 	const struct client *client;
 
-	/* Tokens of the operator (streamtoken mint) or of another signer of ours. */
-	if (c->azp[0] == '\0' || (strcmp(c->azp, CONFIG_OPERATOR_AZP) == 0 &&
-	    config_find_client(cfg, c->azp) == NULL))
+	/*
+	 * Tokens of the operator (streamtoken mint; no [client] may take that
+	 * name) or of another signer holding our key: no client to re-check.
+	 */
+	if (c->azp[0] == '\0' || strcmp(c->azp, CONFIG_OPERATOR_AZP) == 0)
 		return NULL;
 	client = config_find_client(cfg, c->azp);
 	if (client == NULL)
@@ -171,7 +173,6 @@ decide_url(const struct config *cfg, const char *uri, const char *token,
     struct check_result *res)
 {
 	const char *unbound;
-
 	char path[ROUTE_PATH_MAX], tok[TOKEN_MAX_LEN + 1];
 	const char *query, *rest;
 	const struct stream *s;

@@ -677,7 +677,7 @@ cmd_verify(int argc, char **argv)
 		refused = token_status_reason(st);
 	else if (check_revoked(cfg, &cl, (int64_t)time(NULL)))
 		refused = "revoked";
-	else
+	else if ((refused = check_token_policy(cfg, &cl)) == NULL)
 		refused = check_token_binding(&cl, viewer);
 	if (refused == NULL)
 		printf("valid\n");
@@ -712,17 +712,18 @@ parse_arg_time(const char *name, const char *v, int64_t *out)
 static int
 compact_revocations(const struct config *cfg)
 {
+	uint32_t longest = config_longest_ttl(cfg);
 	size_t kept, dropped;
 	char err[1024];
 	int64_t horizon;
 
-	if (cfg->allow_unlimited || cfg->max_ttl == 0) {
-		fprintf(stderr, "streamtoken: revoke --compact needs max_ttl and "
-		    "allow_unlimited = no: without a longest lifetime no entry "
-		    "can be dropped\n");
+	if (longest == 0) {
+		fprintf(stderr, "streamtoken: revoke --compact needs allow_unlimited "
+		    "= no and a max_ttl for the server and every stream: without a "
+		    "longest lifetime no entry can be dropped\n");
 		return 1;
 	}
-	horizon = (int64_t)time(NULL) - cfg->max_ttl - cfg->leeway;
+	horizon = (int64_t)time(NULL) - longest - cfg->leeway;
 	if (!revoke_compact(cfg->revocation_file, horizon, &kept, &dropped, err,
 	    sizeof(err))) {
 		fprintf(stderr, "streamtoken: %s\n", err);

@@ -210,6 +210,26 @@ config_find_key(const struct config *cfg, const char *kid)
 	return NULL;
 }
 
+uint32_t
+config_longest_ttl(const struct config *cfg)
+{
+	uint32_t longest = 0, cap;
+	size_t i;
+
+	if (cfg->allow_unlimited)
+		return 0;
+	/* A stream's max_ttl overrides the server's, and 0 there is no cap. */
+	for (i = 0; i < cfg->nstreams; i++) {
+		cap = cfg->streams[i].has_max_ttl ? cfg->streams[i].max_ttl :
+		    cfg->max_ttl;
+		if (cap == 0)
+			return 0;
+		if (cap > longest)
+			longest = cap;
+	}
+	return longest != 0 ? longest : cfg->max_ttl;
+}
+
 bool
 config_client_may_use(const struct client *client, const char *uid)
 {
@@ -964,6 +984,10 @@ begin_section(struct parser *p, char *header)
 		p->kind = SEC_ROUTE;
 		return begin_route(p, name);
 	}
+	/* Operator tokens carry it: a client of that name would pass as one. */
+	if (!strcmp(name, CONFIG_OPERATOR_AZP))
+		return fail(p, "client name %s is reserved for the tokens "
+		    "streamtoken mint issues", CONFIG_OPERATOR_AZP);
 	p->kind = SEC_CLIENT;
 	return begin_client(p, name);
 }

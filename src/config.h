@@ -140,6 +140,12 @@ const struct client *config_find_client(const struct config *cfg,
     const char *name);
 bool config_client_may_use(const struct client *client, const char *uid);
 
+/*
+ * The longest ttl a token minted under cfg can have (the largest max_ttl
+ * of the server and every stream), 0 when some token may live for ever.
+ */
+uint32_t config_longest_ttl(const struct config *cfg);
+
 /* The azp of tokens the operator mints without --client (streamtoken mint). */
 #define CONFIG_OPERATOR_AZP "cli"
 

@@ -127,14 +127,15 @@ previous_entry(const char *list, const char **end, char *out, size_t cap)
 
 	while (e > list && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
-	for (b = e; b > list && b[-1] != ','; b--)
-		continue;
+	b = e;
+	while (b > list && b[-1] != ',')
+		b--;
 	*end = b > list ? b - 1 : list;
 	while (b < e && (*b == ' ' || *b == '\t'))
 		b++;
-	len = (size_t)(e - b);
-	if (len == 0 || len >= cap)
+	if (b == e || (size_t)(e - b) >= cap)
 		return false;
+	len = (size_t)(e - b);
 	memcpy(out, b, len);
 	out[len] = '\0';
 	return true;

@@ -332,7 +332,7 @@ key_random(unsigned char *out, size_t n)
  * configuration's keys and the new one's are held at once.
  */
 #define SECURE_HEAP_PER_KEY 16384
-#define SECURE_HEAP_MIN (256 * 1024)
+#define SECURE_HEAP_MIN ((size_t)256 << 10)
 #define SECURE_HEAP_MINSIZE 16
 
 size_t
@@ -343,6 +343,22 @@ key_secure_heap_size(size_t nkeys)
 	while (size < 2 * nkeys * SECURE_HEAP_PER_KEY && size < ((size_t)1 << 30))
 		size *= 2;
 	return size;
+}
+
+bool
+key_secrets_in_secure_heap(const struct config *cfg)
+{
+	size_t i;
+
+	if (!CRYPTO_secure_malloc_initialized())
+		return false;
+	for (i = 0; i < cfg->nkeys; i++)
+		if ((cfg->keys[i].secret != NULL &&
+		    !CRYPTO_secure_allocated(cfg->keys[i].secret)) ||
+		    (cfg->keys[i].hmac != NULL &&
+		    !CRYPTO_secure_allocated(cfg->keys[i].hmac)))
+			return false;
+	return true;
 }
 
 int

@@ -104,6 +104,8 @@ void key_sha256(const void *data, size_t len, unsigned char out[32]);
  */
 size_t key_secure_heap_size(size_t nkeys);
 int key_secure_heap_start(size_t size);
+/* Every secret and HMAC state of cfg is in the secure heap (none full). */
+bool key_secrets_in_secure_heap(const struct config *cfg);
 
 /* Fills out with n random bytes from OpenSSL's CSPRNG. */
 bool key_random(unsigned char *out, size_t n);

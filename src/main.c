@@ -99,8 +99,11 @@ report_secure_heap(int started, size_t size, const struct config *cfg)
 		log_msg("secure heap of %zu KB could not be locked in memory "
 		    "(RLIMIT_MEMLOCK): secrets may be swapped", size / 1024);
 	else
-		log_msg("no secure heap (mmap refused): secrets are in ordinary "
+		log_msg("no secure heap could be made: secrets are in ordinary "
 		    "memory");
+	if (started != 0 && !key_secrets_in_secure_heap(cfg))
+		log_msg("the secure heap of %zu KB is full: some secrets are in "
+		    "ordinary memory", size / 1024);
 }
 
 /*

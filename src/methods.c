@@ -96,6 +96,7 @@ read_verify_params(struct call *call, struct verify_params *vp)
 	size_t i, len;
 
 	memset(vp, 0, sizeof(*vp));
+	vp->token = "";
 	if (json_object_is_type(call->params, json_type_array)) {
 		size_t n = json_object_array_length(call->params);
 
@@ -109,9 +110,9 @@ read_verify_params(struct call *call, struct verify_params *vp)
 	} else if (call->params != NULL) {
 		/* json-c kept the last of a repeated name. */
 		json_object_object_foreach(call->params, key, val) {
-			for (i = 0; i < VERIFY_PARAMS &&
-			    strcmp(key, verify_names[i]) != 0; i++)
-				continue;
+			i = 0;
+			while (i < VERIFY_PARAMS && strcmp(key, verify_names[i]) != 0)
+				i++;
 			if (i == VERIFY_PARAMS)
 				return validate_refuse(&call->perr, key, strlen(key),
 				    "unknown parameter");
@@ -131,7 +132,8 @@ read_verify_params(struct call *call, struct verify_params *vp)
 			    "must be an IPv4 or IPv6 address");
 		vp->viewer = vp->addr;
 	}
-	vp->token = s[0];
+	if (s[0] != NULL)
+		vp->token = s[0];
 	vp->url = s[1];
 	return ST_OK;
 }
@@ -157,7 +159,10 @@ verify_result(bool valid, const char *reason, const char *route,
 	return r;
 }
 
-/* Without a URL: NULL when the token is valid, revoked or bound elsewhere. */
+/*
+ * Without a URL: NULL when the token is valid; else why not (its times,
+ * revocation, its client as configured now, its address binding).
+ */
 static const char *
 judge_token_alone(const struct config *cfg, const struct check_result *res,
     const uint8_t *viewer, int64_t now)
@@ -166,6 +171,8 @@ judge_token_alone(const struct config *cfg, const struct check_result *res,
 		return token_status_reason(res->token_status);
 	if (check_revoked(cfg, &res->claims, now))
 		return "revoked";
+	if (check_token_policy(cfg, &res->claims) != NULL)
+		return check_token_policy(cfg, &res->claims);
 	return check_token_binding(&res->claims, viewer);
 }
 
@@ -210,6 +217,10 @@ verify_token(struct call *call)
 	}
 	if (res.token_status == TOKEN_NO_MEMORY)
 		return ST_ERR_INTERNAL;
+	/* The request line has no room for it: a refusal's reason on its own. */
+	if (!valid)
+		log_msg("client %s: Auth.VerifyToken: token refused: %s",
+		    call->req->client->name, reason);
 	/* Claims are shown only once the signature has proved them authentic. */
 	call->result = verify_result(valid, reason, route,
 	    authentic && res.claims.sub[0] != '\0' ? &res.claims : NULL);

@@ -39,10 +39,13 @@ struct table {
 	size_t nkind[3];		/* entries of each enum revoke_kind */
 };
 
+/*
+ * The followed file is held open: a rename over it is told by its inode,
+ * which cannot be given to another file while the old one is held.
+ */
 struct revoke {
 	char *path;
-	dev_t dev;			/* the file read so far: a new inode is a rewrite */
-	ino_t ino;
+	int fd;				/* the file read so far; -1: none yet */
 	off_t offset;			/* bytes taken in, up to a complete line */
 	unsigned line;			/* lines taken in, for FILE:LINE */
 	int64_t checked;		/* the second of the last stat */
@@ -120,8 +123,9 @@ table_grow_slots(struct table *t)
 	if (slots == NULL)
 		return false;
 	for (i = 0; i < t->n; i++) {
-		for (j = t->e[i].hash & (n - 1); slots[j] != 0; j = (j + 1) & (n - 1))
-			continue;
+		j = t->e[i].hash & (n - 1);
+		while (slots[j] != 0)
+			j = (j + 1) & (n - 1);
 		slots[j] = (uint32_t)(i + 1);
 	}
 	free(t->slots);
@@ -176,8 +180,9 @@ table_put(struct table *t, enum revoke_kind kind, const char *key, size_t len,
 	e->kind = (uint8_t)kind;
 	e->time = time;
 	t->used += len;
-	for (i = h & (t->nslots - 1); t->slots[i] != 0; i = (i + 1) & (t->nslots - 1))
-		continue;
+	i = h & (t->nslots - 1);
+	while (t->slots[i] != 0)
+		i = (i + 1) & (t->nslots - 1);
 	t->slots[i] = (uint32_t)(++t->n);
 	t->nkind[kind]++;
 	return true;
@@ -238,8 +243,9 @@ parse_line(char *s, enum revoke_kind *kind, char **value, int64_t *time,
 	}
 	*v++ = '\0';
 	*t++ = '\0';
-	for (k = 0; k < 3 && strcmp(s, kind_names[k]) != 0; k++)
-		continue;
+	k = 0;
+	while (k < 3 && strcmp(s, kind_names[k]) != 0)
+		k++;
 	if (k == 3) {
 		*why = "kind must be jti, stream or client";
 		return false;
@@ -291,71 +297,69 @@ take_lines(struct revoke *r, struct table *t, char *buf, size_t len)
 	return p - buf;
 }
 
-/*
- * Reads the file from r->offset on into t. from_start: a new inode, read
- * whole. False (with err) when it cannot be read; a missing file is empty.
- */
+/* A file of ours to read: a regular one, under the size cap. */
 static bool
-read_file(struct revoke *r, struct table *t, bool from_start, char *err,
-    size_t errlen)
+check_size(int fd, const char *path, off_t *size, char *err, size_t errlen)
 {
 	struct stat st;
-	char *buf = NULL;
-	size_t len, got = 0;
-	ssize_t n, used;
-	bool ok = false;
-	int fd;
 
-	fd = open(r->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT) {
-			r->dev = 0;
-			r->ino = 0;
-			r->offset = 0;
-			return true;
-		}
-		snprintf(err, errlen, "%s: cannot read: %s", r->path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
 		return false;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", r->path);
-		goto out;
-	}
 	if ((uint64_t)st.st_size > REVOKE_FILE_MAX) {
-		snprintf(err, errlen, "%s: larger than %u MB", r->path,
-		    REVOKE_FILE_MAX >> 20);
-		goto out;
+		snprintf(err, errlen, "%s: larger than %u MB (revoke --compact)",
+		    path, REVOKE_FILE_MAX >> 20);
+		return false;
 	}
-	/* Replaced between the caller's stat and this open: read it whole. */
-	if (from_start || st.st_dev != r->dev || st.st_ino != r->ino) {
-		r->offset = 0;
-		r->line = 0;
+	*size = st.st_size;
+	return true;
+}
+
+/* Reads exactly len bytes at off; false on a short read or an error. */
+static bool
+read_at(int fd, char *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(fd, buf + got, len - got, off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
 	}
-	r->dev = st.st_dev;
-	r->ino = st.st_ino;
-	if (st.st_size <= r->offset) {
-		ok = true;
-		goto out;
-	}
-	len = (size_t)(st.st_size - r->offset);
+	return true;
+}
+
+/* Takes into t what fd holds past r->offset, up to its last complete line. */
+static bool
+read_more(struct revoke *r, int fd, struct table *t, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	ssize_t used;
+	off_t size;
+	size_t len;
+	bool ok = false;
+
+	if (!check_size(fd, r->path, &size, err, errlen))
+		return false;
+	if (size <= r->offset)
+		return true;
+	len = (size_t)(size - r->offset);
 	buf = malloc(len + 1);
 	if (buf == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	while (got < len) {
-		n = pread(fd, buf + got, len - got, r->offset + (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s: %s", r->path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
+	if (!read_at(fd, buf, len, r->offset)) {
+		snprintf(err, errlen, "%s: cannot read: %s", r->path,
+		    errno != 0 ? strerror(errno) : "cut short");
+		goto out;
 	}
-	used = take_lines(r, t, buf, got);
+	used = take_lines(r, t, buf, len);
 	if (used < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -364,8 +368,39 @@ read_file(struct revoke *r, struct table *t, bool from_start, char *err,
 	ok = true;
 out:
 	free(buf);
-	close(fd);
 	return ok;
+}
+
+/*
+ * Opens the file at r->path and reads it whole into a new table; on
+ * success it replaces r's file and table. A missing file is empty.
+ */
+static bool
+read_whole(struct revoke *r, char *err, size_t errlen)
+{
+	struct revoke fresh;
+	int fd;
+
+	fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: cannot read: %s", r->path, strerror(errno));
+		return false;
+	}
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.path = r->path;
+	if (fd >= 0 && !read_more(&fresh, fd, &fresh.t, err, errlen)) {
+		table_free(&fresh.t);
+		close(fd);
+		return false;
+	}
+	if (r->fd >= 0)
+		close(r->fd);
+	table_free(&r->t);
+	r->fd = fd;
+	r->t = fresh.t;
+	r->offset = fresh.offset;
+	r->line = fresh.line;
+	return true;
 }
 
 struct revoke *
@@ -377,7 +412,8 @@ revoke_open(const char *path, int64_t now, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (!read_file(r, &r->t, true, err, errlen))
+	r->fd = -1;
+	if (!read_whole(r, err, errlen))
 		goto fail;
 	r->checked = now;
 	return r;
@@ -391,6 +427,8 @@ revoke_free(struct revoke *r)
 {
 	if (r == NULL)
 		return;
+	if (r->fd >= 0)
+		close(r->fd);
 	table_free(&r->t);
 	free(r->path);
 	free(r);
@@ -399,36 +437,25 @@ revoke_free(struct revoke *r)
 void
 revoke_refresh(struct revoke *r, int64_t now)
 {
-	struct revoke fresh;
-	struct stat st;
+	struct stat named, held;
 	char err[512];
 
 	if (r == NULL || now == r->checked)
 		return;
 	r->checked = now;
-	if (stat(r->path, &st) != 0)
+	if (stat(r->path, &named) != 0)
 		return;		/* gone or unreadable: keep what is in force */
-	if (st.st_dev == r->dev && st.st_ino == r->ino) {
-		if (st.st_size > r->offset && !read_file(r, &r->t, false, err,
+	if (r->fd >= 0 && fstat(r->fd, &held) == 0 &&
+	    named.st_dev == held.st_dev && named.st_ino == held.st_ino &&
+	    held.st_size >= r->offset) {
+		if (held.st_size > r->offset && !read_more(r, r->fd, &r->t, err,
 		    sizeof(err)))
 			log_msg("revocations: %s", err);
-		if (st.st_size >= r->offset)
-			return;
-	}
-	/* Replaced (a compaction) or cut short: read it whole, then swap. */
-	memset(&fresh, 0, sizeof(fresh));
-	fresh.path = r->path;
-	if (!read_file(&fresh, &fresh.t, true, err, sizeof(err))) {
-		log_msg("revocations: %s; keeping the entries in force", err);
-		table_free(&fresh.t);
 		return;
 	}
-	table_free(&r->t);
-	r->t = fresh.t;
-	r->dev = fresh.dev;
-	r->ino = fresh.ino;
-	r->offset = fresh.offset;
-	r->line = fresh.line;
+	/* Replaced (a compaction), created, or cut short: read it whole. */
+	if (!read_whole(r, err, sizeof(err)))
+		log_msg("revocations: %s; keeping the entries in force", err);
 }
 
 bool
@@ -492,10 +519,47 @@ write_all(int fd, const char *p, size_t len)
 		n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
 			return false;
+		}
 		p += n;
 		len -= (size_t)n;
+	}
+	return true;
+}
+
+/*
+ * Appends line to the locked fd: after a newline first if the file does
+ * not end in one (an operator's echo, a crash), so that the entry is a
+ * line of its own; a failed write is cut off again.
+ */
+static bool
+append_line(int fd, const char *path, const char *line, size_t len,
+    char *err, size_t errlen)
+{
+	char last = '\n';
+	off_t size;
+
+	if (!check_size(fd, path, &size, err, errlen))
+		return false;
+	if (size + (off_t)len + 1 > (off_t)REVOKE_FILE_MAX) {
+		snprintf(err, errlen, "%s: full (%u MB): revoke --compact", path,
+		    REVOKE_FILE_MAX >> 20);
+		return false;
+	}
+	if (size > 0 && !read_at(fd, &last, 1, size - 1)) {
+		snprintf(err, errlen, "%s: cannot read its end", path);
+		return false;
+	}
+	if ((last != '\n' && !write_all(fd, "\n", 1)) ||
+	    !write_all(fd, line, len) || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (ftruncate(fd, size) != 0)
+			log_msg("%s: a half-written line stays: %s", path,
+			    strerror(errno));
+		return false;
 	}
 	return true;
 }
@@ -515,14 +579,12 @@ revoke_append(struct revoke *r, const char *path, enum revoke_kind kind,
 	}
 	n = snprintf(line, sizeof(line), "%s %s %" PRId64 "\n", kind_names[kind],
 	    value, time);
-	fd = open_locked(path, O_WRONLY | O_APPEND | O_CREAT, err, errlen);
+	fd = open_locked(path, O_RDWR | O_APPEND | O_CREAT, err, errlen);
 	if (fd < 0)
 		return false;
 	/* One write under the lock: readers never see half a line for long. */
-	if (!write_all(fd, line, (size_t)n) || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (!append_line(fd, path, line, (size_t)n, err, errlen))
 		goto out;
-	}
 	ok = true;
 	if (r != NULL) {
 		if (!table_put(&r->t, kind, value, vlen, time))
@@ -547,10 +609,11 @@ sync_folder(const char *path)
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + 1), path);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
+	/* Without it a crash may bring back dropped entries: harmless. */
+	if (fd < 0 || fsync(fd) != 0)
+		log_msg("%s: the rename may not survive a crash", dir);
+	if (fd >= 0)
 		close(fd);
-	}
 }
 
 /* Copies the lines of buf that are still needed to out; counts them. */
@@ -599,36 +662,39 @@ revoke_compact(const char *path, int64_t horizon, size_t *kept,
 	struct stat st;
 	FILE *out = NULL;
 	bool ok = false;
-	ssize_t n;
-	size_t got = 0;
+	off_t size;
 	int fd;
 
 	*kept = *dropped = 0;
 	fd = open_locked(path, O_RDWR, err, errlen);
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > REVOKE_FILE_MAX) {
-		snprintf(err, errlen, "%s: cannot read it whole", path);
+	if (!check_size(fd, path, &size, err, errlen) || fstat(fd, &st) != 0)
 		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
+	buf = malloc((size_t)size + 1);
 	if (buf == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	while (got < (size_t)st.st_size &&
-	    (n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got)) > 0)
-		got += (size_t)n;
+	/* All of it, or nothing replaces it: a short copy would lose entries. */
+	if (!read_at(fd, buf, (size_t)size, 0)) {
+		snprintf(err, errlen, "%s: cannot read it whole", path);
+		goto out;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	out = fopen(tmp, "wx");
 	if (out == NULL) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	fchmod(fileno(out), st.st_mode & 07777);
-	if (fchown(fileno(out), st.st_uid, st.st_gid) != 0 && geteuid() == 0)
-		log_msg("%s: cannot keep the owner: %s", tmp, strerror(errno));
-	if (!copy_kept_lines(out, buf, got, horizon, kept, dropped) ||
+	/* The serving user must still be able to append. */
+	if (fchmod(fileno(out), st.st_mode & 07777) != 0 ||
+	    (fchown(fileno(out), st.st_uid, st.st_gid) != 0 && geteuid() == 0)) {
+		snprintf(err, errlen, "%s: cannot keep the mode and owner: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	if (!copy_kept_lines(out, buf, (size_t)size, horizon, kept, dropped) ||
 	    fflush(out) != 0 || fsync(fileno(out)) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;

@@ -29,7 +29,9 @@
 #include <time.h>
 
 #include <fastcgi.h>
+#include <openssl/crypto.h>
 
+#include "keys.h"
 #include "log.h"
 #include "request.h"
 #include "respond.h"
@@ -285,6 +287,11 @@ reload(struct config **cfg, const char *path)
 	config_free(*cfg);
 	*cfg = fresh;
 	log_msg("configuration reloaded from %s", path);
+	/* The heap was sized at start-up; more keys than it holds spill over. */
+	if (CRYPTO_secure_malloc_initialized() &&
+	    !key_secrets_in_secure_heap(fresh))
+		log_msg("the secure heap is full: secrets of the reloaded keys "
+		    "are in ordinary memory; restart to size it for them");
 }
 
 /* ---- the listening socket ---- */

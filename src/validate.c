@@ -230,6 +230,17 @@ validate_create_params(const struct config *cfg, const struct client *client,
 	return check_stream_rules(cfg, g, perr);
 }
 
+static bool
+client_covers_every_stream(const struct client *client)
+{
+	size_t i;
+
+	for (i = 0; i < client->nstreams; i++)
+		if (strcmp(client->streams[i], "*") == 0)
+			return true;
+	return false;
+}
+
 /* One of jti, stream, client: which, from its name; -1 for another name. */
 static int
 revoke_kind_of(const char *key)
@@ -304,7 +315,15 @@ validate_revoke_params(const struct client *client, struct json_object *params,
 			return refuse(perr, "before", "must be Unix seconds, not "
 			    "later than now");
 	}
+	/*
+	 * A client acts on what it could mint for: streams its patterns cover,
+	 * and its own tokens; every client's only with streams = * (an
+	 * administrator's client).
+	 */
 	if (rv->kind == REVOKE_STREAM && !config_client_may_use(client, rv->value))
+		return ST_ERR_FORBIDDEN;
+	if (rv->kind == REVOKE_CLIENT && strcmp(rv->value, client->name) != 0 &&
+	    !client_covers_every_stream(client))
 		return ST_ERR_FORBIDDEN;
 	return ST_OK;
 }

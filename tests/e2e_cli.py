@@ -424,15 +424,26 @@ def verify_valid():
     expect(claims["jti"] in o, "jti not printed")
 
 
-def verify_pyjwt_token():
+def pyjwt_token(azp):
     now = int(time.time())
-    tok = jwt.encode({"sub": "cam-1", "iat": now, "exp": now + 60,
-                      "jti": "abcdefghijklmnopqrstuv", "azp": "ext",
-                      "live": True, "dvr": False, "copy": False},
-                     setup.secret, algorithm="HS256",
-                     headers={"kid": "main"})
-    r = st("verify", "-c", CFG, tok)
+    return jwt.encode({"sub": "cam-1", "iat": now, "exp": now + 60,
+                       "jti": "abcdefghijklmnopqrstuv", "azp": azp,
+                       "live": True, "dvr": False, "copy": False},
+                      setup.secret, algorithm="HS256",
+                      headers={"kid": "main"})
+
+
+def verify_pyjwt_token():
+    r = st("verify", "-c", CFG, pyjwt_token("backend"))
     expect_rc(r, 0, "verify of a python-jwt token")
+
+
+def verify_refuses_unconfigured_client():
+    # Issue 13: judged by the configuration as it is now, the token's azp
+    # must name a client whose streams cover its stream.
+    r = st("verify", "-c", CFG, pyjwt_token("ext"))
+    expect_rc(r, 1, "verify of a token of an unconfigured client")
+    expect(b"client is no longer configured" in r.stderr, r.stderr)
 
 
 def tamper_payload(tok):
@@ -497,6 +508,8 @@ def hs512_token():
 
 t.case("verify_valid_token_exit_0_claims_printed", verify_valid)
 t.case("verify_accepts_python_jwt_token", verify_pyjwt_token)
+t.case("verify_refuses_token_of_unconfigured_client",
+       verify_refuses_unconfigured_client)
 t.case("verify_tampered_payload_exit_1",
        verify_refuses(lambda: tamper_payload(mint_token()), "signature"))
 t.case("verify_tampered_signature_exit_1",

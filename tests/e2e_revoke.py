@@ -107,7 +107,8 @@ def revoked_jti_refused_by_both_processes_under_load():
         took = refused_by_both_within(victim, 3)
         time.sleep(0.2)
     expect(took is not None, "not refused by both within 3 s")
-    expect(took <= 1.5, "refused by both only after %.2f s" % took)
+    # At most one stat(2) a second: 1 s, plus a check's own time.
+    expect(took <= 1.2, "refused by both only after %.2f s" % took)
     expect(not load.errors, "load errors: %r" % load.errors[:5])
     expect(load.count > 20, "load sent only %d checks" % load.count)
     # The others are untouched.
@@ -125,7 +126,11 @@ def revoked_token_logged_and_verifytoken_says_revoked():
     res = rpc(servers[1], "Auth.VerifyToken", {"token": tok}).json()
     expect_eq(res["result"]["valid"], False, "valid")
     expect_eq(res["result"]["reason"], "revoked", "reason")
-    expect("revoked" in servers[0].log_text(), "no log line says revoked")
+    expect("Auth.VerifyToken: token refused: revoked" in
+           servers[1].log_text(), "VerifyToken's refusal is not logged")
+    # The auth_request checks of refused_by_both_within log their reason.
+    expect('reason="revoked"' in servers[0].log_text(),
+           "no check logged the reason revoked")
 
 
 def stream_revoked_before_time():

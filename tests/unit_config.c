@@ -119,6 +119,9 @@ static const struct bad_row bad_rows[] = {
 	{"config_rejects_empty_trusted_proxies",
 	    "[server]\ntrusted_proxies =\n" KEY CLIENT, 2,
 	    "trusted_proxies must not be empty"},
+	{"config_rejects_reserved_client_name_cli",
+	    KEY "[client cli]\ntoken_sha256 = " FX_SHA_TEST "\n", 3,
+	    "client name cli is reserved"},
 	{"config_rejects_empty_revocation_file",
 	    "[server]\nrevocation_file =\n" KEY CLIENT, 2,
 	    "revocation_file must not be empty"},
@@ -1142,6 +1145,38 @@ config_trusted_proxies(void)
 	config_free(cfg);
 }
 
+/* The longest lifetime revoke --compact may count on; 0 when unbounded. */
+static void
+config_longest_ttl_over_server_and_streams(void)
+{
+	static const struct {
+		const char *ini;
+		uint32_t want;
+	} rows[] = {
+		{"[server]\nmax_ttl = 3600\nallow_unlimited = no\n" KEY CLIENT
+		    "[stream a]\n[stream b]\nmax_ttl = 604800\n", 604800},
+		{"[server]\nmax_ttl = 3600\nallow_unlimited = no\n" KEY CLIENT
+		    "[stream a]\nmax_ttl = 60\n", 60},
+		{"[server]\nmax_ttl = 3600\nallow_unlimited = no\n" KEY CLIENT
+		    "[stream a]\n", 3600},
+		/* a stream's max_ttl = 0 lifts the cap for that stream */
+		{"[server]\nmax_ttl = 3600\nallow_unlimited = no\n" KEY CLIENT
+		    "[stream a]\nmax_ttl = 0\n", 0},
+		{"[server]\nmax_ttl = 3600\n" KEY CLIENT "[stream a]\n", 0},
+		{KEY CLIENT "[stream a]\n", 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct config *cfg = load_ok(rows[i].ini);
+
+		EXPECT(cfg != NULL && config_longest_ttl(cfg) == rows[i].want);
+		if (cfg != NULL && config_longest_ttl(cfg) != rows[i].want)
+			printf("#   row %zu: %u\n", i, config_longest_ttl(cfg));
+		config_free(cfg);
+	}
+}
+
 /* Issue 13: secrets and HMAC states live in OpenSSL's secure heap. */
 static void
 config_secrets_in_secure_heap(void)
@@ -1162,6 +1197,7 @@ config_secrets_in_secure_heap(void)
 		    CRYPTO_secure_allocated(cfg->keys[i].hmac));
 	}
 	EXPECT(CRYPTO_secure_used() > 0);
+	EXPECT(cfg != NULL && key_secrets_in_secure_heap(cfg));
 	config_free(cfg);
 	EXPECT(CRYPTO_secure_used() == 0);	/* all given back */
 	EXPECT(CRYPTO_secure_malloc_done());
@@ -1220,6 +1256,7 @@ main(void)
 	RUN(config_revocation_file_and_may_revoke);
 	RUN(config_trusted_proxies);
 	RUN(config_secrets_in_secure_heap);
+	RUN(config_longest_ttl_over_server_and_streams);
 	fx_cleanup(&fx);
 	return tap_done();
 }
