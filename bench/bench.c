@@ -17,6 +17,8 @@
  *   revoke      the decision for a token seen before, against no revocation
  *               file and against one of 100,000 revoked jtis, alternating
  *               (issue 13: a hash lookup, within 5 % of none)
+ *   ip          the authorizer request with a token and with one bound to
+ *               the viewer's address (issue 13: under 1 %)
  *   pkey        issuing with an EdDSA and an ES256 key, the authorizer with
  *               an EdDSA token seen before and never seen, and the
  *               verification decision of a never-seen EdDSA or ES256 token
@@ -59,6 +61,7 @@
 #include "respond.h"
 #include "revoke.h"
 #include "service.h"
+#include "token.h"
 
 #define RUNS_MAX 51
 #define BEARER "bench-api-token-0123456789abcdef"
@@ -637,6 +640,39 @@ authorizer_case_init(struct issue_case *c, const struct config *cfg,
 }
 
 /*
+ * Issue 13: the authorizer request (REMOTE_ADDR 127.0.0.1) with the token
+ * and with the same grant bound to 127.0.0.1, in alternating runs.
+ */
+static void
+bench_ip(const struct config *cfg, const char *uri, const char *token)
+{
+	static const char *const names[] = {
+		"ip: authorize, token not bound",
+		"ip: authorize, token bound to the viewer"
+	};
+	static struct issue_case plain, bound;
+	struct claims c;
+	struct job jobs[2];
+	struct buf b;
+
+	if (token_verify(cfg, token, strlen(token), (int64_t)time(NULL), &c) !=
+	    TOKEN_VALID)
+		die("ip: the token does not verify");
+	snprintf(c.ip, sizeof(c.ip), "127.0.0.1");
+	buf_init(&b);
+	if (!token_sign(cfg->signing_key, cfg->issuer, &c, &b) || b.data == NULL)
+		die("ip: cannot sign the bound token");
+	authorizer_case_init(&plain, cfg, uri, token);
+	authorizer_case_init(&bound, cfg, uri, b.data);
+	buf_free(&b);
+	jobs[0] = (struct job){K_ISSUE, false, cfg, &plain.fake, NULL, NULL, 0};
+	jobs[1] = (struct job){K_ISSUE, false, cfg, &bound.fake, NULL, NULL, 0};
+	measure_jobs(names, jobs, 2);
+	print_row(&results[nresults - 2]);
+	print_row(&results[nresults - 1]);
+}
+
+/*
  * Issuing with an EdDSA or ES256 key, the authorizer with a token of that
  * key seen before and never seen (EdDSA; the cache left out), and the
  * verification decision of a never-seen token.
@@ -815,7 +851,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: bench [--quick] [--runs N] [--seconds S] [-n ITERATIONS]\n"
-	    "             [--only issue|authorize|decide|verify|revoke|pkey|scale|load]\n"
+	    "             [--only issue|authorize|decide|verify|revoke|ip|pkey|scale|load]\n"
 	    "             [--streams N]\n"
 	    "In-process figures of the issuing pipeline, the verification\n"
 	    "decision and config_load: the median and the best of --runs runs\n"
@@ -937,7 +973,7 @@ main(int argc, char **argv)
 	}
 
 	if (wanted("decide") || wanted("authorize") || wanted("verify") ||
-	    wanted("revoke")) {
+	    wanted("revoke") || wanted("ip")) {
 		token = issue_token(cfg, &main_case);
 		snprintf(uri, sizeof(uri), "/%s/index.m3u8", name);
 		{
@@ -976,6 +1012,8 @@ main(int argc, char **argv)
 		}
 		if (wanted("revoke"))
 			bench_revoke(cfg, uri, token);
+		if (wanted("ip"))
+			bench_ip(cfg, uri, token);
 		free(token);
 	}
 

@@ -167,9 +167,27 @@ decide_grant(const struct config *cfg, int64_t now, const struct stream *s,
  * explicit: the caller names the token to judge (Auth.VerifyToken, verify
  * --url); one in the URL's path or query is then not used in its place.
  */
+/*
+ * Who is asking: an address given (NULL: not known), or the request whose
+ * REMOTE_ADDR and X-Forwarded-For say it, read only for a bound token.
+ */
+struct viewer {
+	const uint8_t *addr;
+	const struct request *req;
+	uint8_t buf[16];
+};
+
+static const uint8_t *
+viewer_address(struct viewer *v)
+{
+	if (v->addr == NULL && v->req != NULL)
+		v->addr = check_viewer_address(v->req, v->buf);
+	return v->addr;
+}
+
 static void
 decide_url(const struct config *cfg, const char *uri, const char *token,
-    bool explicit, const uint8_t *viewer, int64_t now,
+    bool explicit, struct viewer *viewer, int64_t now,
     struct check_result *res)
 {
 	const char *unbound;
@@ -224,7 +242,8 @@ decide_url(const struct config *cfg, const char *uri, const char *token,
 	res->token_checked = true;
 	if (check_revoked(cfg, &res->claims, now))
 		return decide(res, 401, "revoked");
-	unbound = check_token_binding(&res->claims, viewer);
+	unbound = res->claims.ip[0] == '\0' ? NULL :
+	    check_token_binding(&res->claims, viewer_address(viewer));
 	if (unbound != NULL)
 		return decide(res, 403, unbound);
 	decide_grant(cfg, now, s, res, res);
@@ -234,7 +253,9 @@ void
 check_decide(const struct config *cfg, const char *uri, const char *token,
     int64_t now, struct check_result *res)
 {
-	decide_url(cfg, uri, token, false, NULL, now, res);
+	struct viewer v = {NULL, NULL, {0}};
+
+	decide_url(cfg, uri, token, false, &v, now, res);
 }
 
 void
@@ -242,7 +263,9 @@ check_decide_from(const struct config *cfg, const char *uri,
     const char *token, const uint8_t *viewer, int64_t now,
     struct check_result *res)
 {
-	decide_url(cfg, uri, token, false, viewer, now, res);
+	struct viewer v = {viewer, NULL, {0}};
+
+	decide_url(cfg, uri, token, false, &v, now, res);
 }
 
 void
@@ -250,20 +273,19 @@ check_decide_token(const struct config *cfg, const char *uri,
     const char *token, const uint8_t *viewer, int64_t now,
     struct check_result *res)
 {
-	decide_url(cfg, uri, token, true, viewer, now, res);
+	struct viewer v = {viewer, NULL, {0}};
+
+	decide_url(cfg, uri, token, true, &v, now, res);
 }
 
 const char *
 check_token_binding(const struct claims *c, const uint8_t *viewer)
 {
-	struct ip_net net;
-
 	if (c->ip[0] == '\0')
 		return NULL;
 	if (viewer == NULL)
 		return "token is bound to an address; the viewer's is not known";
-	/* The claim was read in its normal form: it parses. */
-	if (!ip_parse_net(c->ip, &net) || !ip_net_contains(&net, viewer))
+	if (!ip_net_contains(&c->ip_net, viewer))
 		return "token is bound to another address";
 	return NULL;
 }
@@ -308,7 +330,7 @@ check_request(struct request *req, const char *uri)
 {
 	char cookie[TOKEN_MAX_LEN + 1];
 	const char *token, *method;
-	uint8_t viewer[16];
+	struct viewer viewer = {NULL, NULL, {0}};
 	struct check_result res;
 	size_t len;
 
@@ -323,8 +345,8 @@ check_request(struct request *req, const char *uri)
 		token = cookie_token(request_known(req, REQ_HTTP_COOKIE), cookie,
 		    sizeof(cookie));
 	}
-	check_decide_from(req->cfg, uri, token, check_viewer_address(req, viewer),
-	    req->now, &res);
+	viewer.req = req;
+	decide_url(req->cfg, uri, token, false, &viewer, req->now, &res);
 	req->status = res.status;
 	buf_puts(&req->headers, "Cache-Control: no-store\r\n");
 	if (res.status == 401)

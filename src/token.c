@@ -441,6 +441,7 @@ read_ip_claim(struct json_object *payload, struct claims *c)
 	    !ip_parse_net(text, &net))
 		return false;
 	ip_net_format(&net, c->ip);
+	c->ip_net = net;
 	return true;
 }
 

@@ -27,6 +27,7 @@ struct claims {
 	int64_t nbf;			/* valid when has_nbf */
 	bool has_nbf;
 	char ip[IP_NET_TEXT_MAX];	/* "": not bound to an address */
+	struct ip_net ip_net;		/* ip, parsed (when ip is set) */
 	char aud[ST_AUDIENCE_MAX + 1];	/* "": no aud claim */
 	bool mediamtx;			/* issuer only: mediamtx_permissions */
 };
