@@ -93,8 +93,8 @@ static void
 report_secure_heap(int started, size_t size, const struct config *cfg)
 {
 	if (started == 1)
-		log_msg("secrets of %zu keys in a %zu KB secure heap", cfg->nkeys,
-		    size / 1024);
+		log_msg("secrets of %zu key%s in a %zu KB secure heap", cfg->nkeys,
+		    cfg->nkeys == 1 ? "" : "s", size / 1024);
 	else if (started == 2)
 		log_msg("secure heap of %zu KB could not be locked in memory "
 		    "(RLIMIT_MEMLOCK): secrets may be swapped", size / 1024);
