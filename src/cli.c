@@ -233,6 +233,9 @@ write_secret_file(const char *path)
 	}
 	if (fd >= 0 && close(fd) != 0)
 		status = 1;
+	/* No half-written secret is left to be taken for a whole one. */
+	if (status != 0 && fd >= 0)
+		(void)unlink(path);
 out:
 	if (secret.data != NULL)
 		OPENSSL_cleanse(secret.data, secret.cap);
@@ -303,7 +306,7 @@ cmd_gen_key(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	const char *path = NULL, *alg_name = NULL, *kid_arg = NULL;
-	char kid[ST_NAME_MAX + 1], err[1024];
+	char kid[ST_NAME_MAX + 1], err[1024], *abs;
 	enum key_alg alg = ALG_EDDSA;
 	int c, status;
 
@@ -348,9 +351,13 @@ cmd_gen_key(int argc, char **argv)
 	}
 	if (status != 0)
 		return status;
+	/* Relative paths in the file are from its folder: print an absolute one. */
+	abs = realpath(path, NULL);
 	printf("Wrote %s (mode 0600). Add to the configuration:\n[key %s]\n"
 	    "algorithm = %s\n%s = %s\n", path, kid, config_alg_name(alg),
-	    config_alg_is_hmac(alg) ? "secret_file" : "private_key_file", path);
+	    config_alg_is_hmac(alg) ? "secret_file" : "private_key_file",
+	    abs != NULL ? abs : path);
+	free(abs);
 	return 0;
 }
 

@@ -453,6 +453,10 @@ server_key(struct parser *p, const char *key, char *v)
 			return false;
 		if (*v == '\0' || strlen(v) > 256)
 			return fail(p, "issuer must be 1 to 256 characters");
+		/* Written into every token, read back by our strict reader. */
+		for (n = 0; v[n] != '\0'; n++)
+			if ((unsigned char)v[n] < ' ' || (unsigned char)v[n] >= 0x7f)
+				return fail(p, "issuer must be printable ASCII");
 		free(cfg->issuer);
 		cfg->issuer = strdup(v);
 		return cfg->issuer != NULL || fail(p, "out of memory");

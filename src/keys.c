@@ -45,6 +45,19 @@ key_init(void)
 	    OPENSSL_INIT_NO_ADD_ALL_DIGESTS, NULL) == 1;
 }
 
+/*
+ * Zeroed memory for a secret: OpenSSL's secure heap, or the ordinary heap
+ * when there is none or it is full (OPENSSL_secure_clear_free wipes and
+ * frees either; key_secrets_in_secure_heap tells which it was).
+ */
+static void *
+secret_alloc(size_t n)
+{
+	void *p = OPENSSL_secure_zalloc(n);
+
+	return p != NULL ? p : OPENSSL_zalloc(n);
+}
+
 static size_t
 read_all(int fd, unsigned char *buf, size_t cap)
 {
@@ -115,7 +128,7 @@ key_read_secret(const char *path, unsigned char **secret, size_t *len,
 	if (fd < 0)
 		return false;
 	/* One byte more than allowed, to tell "too long" from "exactly max". */
-	buf = OPENSSL_secure_malloc(KEY_SECRET_MAX + 3);
+	buf = secret_alloc(KEY_SECRET_MAX + 3);
 	if (buf == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -222,7 +235,7 @@ key_prepare(struct key *key)
 	size_t bs = is_sha512_family(key->alg) ? 128 : 64, i;
 	struct key_hmac_state *st;
 
-	st = OPENSSL_secure_zalloc(sizeof(*st));
+	st = secret_alloc(sizeof(*st));
 	if (st == NULL)
 		return false;
 	memset(block, 0, sizeof(block));
@@ -495,7 +508,7 @@ key_load_pem(struct key *key, const char *path, bool private_part, char *err,
 	fd = open_key_file(path, what, !private_part, err, errlen);
 	if (fd < 0)
 		return false;
-	text = OPENSSL_secure_malloc(KEY_PEM_MAX + 1);
+	text = secret_alloc(KEY_PEM_MAX + 1);
 	if (text == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -626,14 +639,17 @@ prepare_ctxs(struct key *key)
 
 /* The context to use once: the key's own (Ed25519), or a fresh copy of it. */
 static EVP_MD_CTX *
-use_ctx(const struct key *key, EVP_MD_CTX *prepared)
+use_ctx(EVP_MD_CTX *prepared)
 {
 	EVP_MD_CTX *work;
 
 	if (prepared == NULL)
 		return NULL;
-	if (key->alg == ALG_EDDSA)
-		return prepared;
+	/*
+	 * Every algorithm works on a copy: since OpenSSL 3.2 a one-shot
+	 * EVP_DigestSign/EVP_DigestVerify (EdDSA's) finishes its context
+	 * (openssl/openssl#23075), so the prepared one must stay unused.
+	 */
 	work = work_ctx();
 	if (work == NULL || EVP_MD_CTX_copy_ex(work, prepared) != 1)
 		return NULL;
@@ -651,7 +667,7 @@ static size_t
 pkey_sign(const struct key *key, const void *data, size_t len,
     unsigned char sig[KEY_SIG_MAX])
 {
-	EVP_MD_CTX *ctx = use_ctx(key, key->sign_ctx);
+	EVP_MD_CTX *ctx = use_ctx(key->sign_ctx);
 	unsigned char der[KEY_SIG_MAX];
 	size_t n = sizeof(der), out = 0;
 
@@ -690,7 +706,7 @@ pkey_verify(const struct key *key, const void *data, size_t len,
 	} else if (siglen != (size_t)EVP_PKEY_get_size(key->pkey)) {
 		return false;	/* Ed25519: 64 bytes; RSA: the modulus' length */
 	}
-	ctx = use_ctx(key, key->verify_ctx);
+	ctx = use_ctx(key->verify_ctx);
 	ok = ctx != NULL && EVP_DigestVerify(ctx, sig, siglen, data, len) == 1;
 	done_ctx(ctx, key->verify_ctx);
 	return ok;

@@ -15,7 +15,7 @@
 #define KEY_RSA_MAX_BITS 8192
 #define KEY_ES256_SIG_LEN 64	/* RFC 7518 §3.4: R || S, 32 bytes each */
 #define KEY_ES256_DER_MAX 72	/* the same as an ASN.1 ECDSA-Sig-Value */
-#define KEY_PEM_MAX 65536
+#define KEY_PEM_MAX 16383	/* an RSA-8192 PKCS#8 PEM is 6.5 KB; + 1 fills 16 KB */
 
 /*
  * Initialises OpenSSL for what this program uses: no openssl.cnf, no error

@@ -115,20 +115,24 @@ static struct config *
 load_into_secure_heap(const char *path, char *err, size_t errlen)
 {
 	size_t size = key_secure_heap_size(0);
-	int started = key_secure_heap_start(size);
+	int started = key_secure_heap_start(size), tries;
 	struct config *cfg = config_load(path, err, errlen);
 
-	if (cfg == NULL)
-		return NULL;
-	if (started != 0 && key_secure_heap_size(cfg->nkeys) > size) {
-		size = key_secure_heap_size(cfg->nkeys);
+	/*
+	 * Too small for twice these keys (a reload holds two configurations),
+	 * or secrets went to the ordinary heap: made again, larger.
+	 */
+	for (tries = 0; cfg != NULL && started != 0 && tries < 3 &&
+	    (key_secure_heap_size(cfg->nkeys) > size ||
+	    !key_secrets_in_secure_heap(cfg)); tries++) {
+		size = key_secure_heap_size(cfg->nkeys) > 2 * size ?
+		    key_secure_heap_size(cfg->nkeys) : 2 * size;
 		config_free(cfg);
 		started = key_secure_heap_start(size);
 		cfg = config_load(path, err, errlen);
-		if (cfg == NULL)
-			return NULL;
 	}
-	report_secure_heap(started, size, cfg);
+	if (cfg != NULL)
+		report_secure_heap(started, size, cfg);
 	return cfg;
 }
 

@@ -119,6 +119,12 @@ static const struct bad_row bad_rows[] = {
 	{"config_rejects_empty_trusted_proxies",
 	    "[server]\ntrusted_proxies =\n" KEY CLIENT, 2,
 	    "trusted_proxies must not be empty"},
+	{"config_rejects_issuer_not_ascii",
+	    "[server]\nissuer = caf\xe9\n" KEY CLIENT, 2,
+	    "issuer must be printable ASCII"},
+	{"config_rejects_issuer_with_control_character",
+	    "[server]\nissuer = a\x01b\n" KEY CLIENT, 2,
+	    "issuer must be printable ASCII"},
 	{"config_rejects_reserved_client_name_cli",
 	    KEY "[client cli]\ntoken_sha256 = " FX_SHA_TEST "\n", 3,
 	    "client name cli is reserved"},
@@ -1145,6 +1151,27 @@ config_trusted_proxies(void)
 	config_free(cfg);
 }
 
+/* A secure heap too small for the keys: they load all the same, outside it. */
+static void
+config_loads_when_secure_heap_is_full(void)
+{
+	static const char ini[] =
+	    KEY "sign = yes\n"
+	    "[key b]\nsecret_file = main.key\nsign = no\n"
+	    "[key c]\nsecret_file = main.key\nsign = no\n"
+	    "[key d]\nsecret_file = main.key\nsign = no\n"
+	    "[key e]\nsecret_file = main.key\nsign = no\n" CLIENT;
+	struct config *cfg;
+
+	EXPECT(key_secure_heap_start(16384) != 0);
+	cfg = load_ok(ini);
+	EXPECT(cfg != NULL && cfg->nkeys == 5);
+	EXPECT(cfg != NULL && !key_secrets_in_secure_heap(cfg));
+	config_free(cfg);
+	EXPECT(CRYPTO_secure_used() == 0);
+	EXPECT(CRYPTO_secure_malloc_done());
+}
+
 /* The longest lifetime revoke --compact may count on; 0 when unbounded. */
 static void
 config_longest_ttl_over_server_and_streams(void)
@@ -1257,6 +1284,7 @@ main(void)
 	RUN(config_trusted_proxies);
 	RUN(config_secrets_in_secure_heap);
 	RUN(config_longest_ttl_over_server_and_streams);
+	RUN(config_loads_when_secure_heap_is_full);
 	fx_cleanup(&fx);
 	return tap_done();
 }

@@ -67,16 +67,23 @@ round_trip(const char *kid, size_t want_len)
 	unsigned char sig[KEY_SIG_MAX];
 	const struct key *k = key_named(kid);
 	size_t n;
+	int i;
 
 	EXPECT(k != NULL);
 	if (k == NULL)
 		return;
-	n = key_sign(k, msg, sizeof(msg) - 1, sig);
-	EXPECT(n == want_len);
-	EXPECT(key_verify(k, msg, sizeof(msg) - 1, sig, n));
-	EXPECT(!key_verify(k, msg, sizeof(msg) - 2, sig, n));
-	sig[n / 2] ^= 1;
-	EXPECT(!key_verify(k, msg, sizeof(msg) - 1, sig, n));
+	/*
+	 * Three times over: a key's prepared contexts serve every request
+	 * (OpenSSL 3.2 finishes a context after a one-shot EdDSA sign).
+	 */
+	for (i = 0; i < 3; i++) {
+		n = key_sign(k, msg, sizeof(msg) - 1, sig);
+		EXPECT(n == want_len);
+		EXPECT(key_verify(k, msg, sizeof(msg) - 1, sig, n));
+		EXPECT(!key_verify(k, msg, sizeof(msg) - 2, sig, n));
+		sig[n / 2] ^= 1;
+		EXPECT(!key_verify(k, msg, sizeof(msg) - 1, sig, n));
+	}
 }
 
 static void
