@@ -20,6 +20,7 @@
 #include "keys.h"
 #include "methods.h"
 #include "revoke.h"
+#include "text.h"
 #include "token.h"
 #include "validate.h"
 
@@ -413,13 +414,9 @@ cmd_gen_client(int argc, char **argv)
 static bool
 parse_arg_u32(const char *name, const char *v, struct json_object *params)
 {
-	unsigned long long n;
-	char *end;
+	uint64_t n;
 
-	errno = 0;
-	n = (v[0] >= '0' && v[0] <= '9') ? strtoull(v, &end, 10) : 0;
-	if (v[0] < '0' || v[0] > '9' || errno != 0 || *end != '\0' ||
-	    n > UINT32_MAX) {
+	if (!text_parse_u64(v, &n) || n > UINT32_MAX) {
 		fprintf(stderr, "streamtoken: --%s must be an unsigned integer from 0 "
 		    "to 4294967295\n", name);
 		return false;
@@ -698,13 +695,9 @@ cmd_verify(int argc, char **argv)
 static bool
 parse_arg_time(const char *name, const char *v, int64_t *out)
 {
-	unsigned long long n;
-	char *end;
+	uint64_t n;
 
-	errno = 0;
-	n = (v[0] >= '0' && v[0] <= '9') ? strtoull(v, &end, 10) : 0;
-	if (v[0] < '0' || v[0] > '9' || errno != 0 || *end != '\0' ||
-	    n > (unsigned long long)INT64_MAX) {
+	if (!text_parse_u64(v, &n) || n > INT64_MAX) {
 		fprintf(stderr, "streamtoken: --%s must be Unix seconds\n", name);
 		return false;
 	}

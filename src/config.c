@@ -260,14 +260,9 @@ static bool
 parse_u32(struct parser *p, const char *key, const char *v, uint64_t min,
     uint64_t max, uint64_t *out)
 {
-	unsigned long long n;
-	char *end;
+	uint64_t n;
 
-	if (*v < '0' || *v > '9')
-		return fail(p, "%s must be an unsigned integer", key);
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno != 0 || *end != '\0')
+	if (!text_parse_u64(v, &n))
 		return fail(p, "%s must be an unsigned integer", key);
 	if (n < min || n > max)
 		return fail(p, "%s must be between %llu and %llu", key,

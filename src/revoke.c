@@ -14,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "revoke.h"
+#include "text.h"
 
 #define REVOKE_FILE_MAX (256u << 20)	/* a larger file is refused, not read */
 #define REVOKE_LINE_MAX 256
@@ -231,8 +232,8 @@ static bool
 parse_line(char *s, enum revoke_kind *kind, char **value, int64_t *time,
     const char **why)
 {
-	char *v, *t, *end;
-	unsigned long long n;
+	char *v, *t;
+	uint64_t n;
 	size_t k;
 
 	v = strchr(s, ' ');
@@ -255,10 +256,7 @@ parse_line(char *s, enum revoke_kind *kind, char **value, int64_t *time,
 		    "name must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -";
 		return false;
 	}
-	errno = 0;
-	n = strtoull(t, &end, 10);
-	if (*t < '0' || *t > '9' || *end != '\0' || errno != 0 ||
-	    n > (unsigned long long)INT64_MAX) {
+	if (!text_parse_u64(t, &n) || n > INT64_MAX) {
 		*why = "time must be Unix seconds";
 		return false;
 	}

@@ -1,5 +1,8 @@
-/* text: character classes and escapes shared by the config, URL and query parsers. */
+/* text: character classes, escapes and numbers shared by the parsers. */
 #include "autoconfig.h"
+
+#include <errno.h>
+#include <stdlib.h>
 
 #include "text.h"
 
@@ -25,6 +28,22 @@ text_hex_value(unsigned char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+bool
+text_parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = (uint64_t)n;
+	return true;
 }
 
 int

@@ -29,6 +29,12 @@ text_u64_digits(char *end, uint64_t v)
 	return end;
 }
 
+/*
+ * A whole decimal number: one or more digits and nothing else (no sign,
+ * blank or base prefix), within 64 bits. *out is written only on success.
+ */
+bool text_parse_u64(const char *s, uint64_t *out);
+
 /* The value of a hexadecimal digit, or -1. */
 int text_hex_value(unsigned char c);
 
