@@ -374,9 +374,8 @@ decode_json_part(const char *part, size_t len, unsigned char *raw,
 	return json_object_is_type(*obj, json_type_object);
 }
 
-/* jti is base64url (ours) or empty; it ends up in a header line. */
-static bool
-valid_jti(const char *s)
+bool
+token_valid_jti(const char *s)
 {
 	/* The decoder's table: a lookup a character (strspn's generic loop is 20). */
 	if (b64url_bits[0][0] == 0)
@@ -461,7 +460,7 @@ read_claims(struct json_object *payload, struct claims *c)
 	 * lines: a name and base64url only, so no CR or LF can split one.
 	 */
 	if ((c->azp[0] != '\0' && !config_valid_name(c->azp, strlen(c->azp))) ||
-	    !valid_jti(c->jti))
+	    !token_valid_jti(c->jti))
 		return false;
 	if (!get_optional_int(payload, "iat", 0, INT64_MAX / 2, &c->iat, &present) ||
 	    !get_optional_int(payload, "exp", 0, INT64_MAX / 2, &c->exp,

@@ -61,6 +61,9 @@ struct json_object;
 struct json_object *token_claims_object(const char *issuer,
     const struct claims *c);
 
+/* jti is base64url (ours) or empty; it ends up in a header line. */
+bool token_valid_jti(const char *s);
+
 /* Fills key->jwt_header, the encoded header of the tokens it signs; false when out of memory. */
 bool token_prepare_key(struct key *key);
 
