@@ -164,10 +164,6 @@ decide_grant(const struct config *cfg, int64_t now, const struct stream *s,
 }
 
 /*
- * explicit: the caller names the token to judge (Auth.VerifyToken, verify
- * --url); one in the URL's path or query is then not used in its place.
- */
-/*
  * Who is asking: an address given (NULL: not known), or the request whose
  * REMOTE_ADDR and X-Forwarded-For say it, read only for a bound token.
  */
@@ -185,6 +181,10 @@ viewer_address(struct viewer *v)
 	return v->addr;
 }
 
+/*
+ * explicit: the caller names the token to judge (Auth.VerifyToken, verify
+ * --url); one in the URL's path or query is then not used in its place.
+ */
 static void
 decide_url(const struct config *cfg, const char *uri, const char *token,
     bool explicit, struct viewer *viewer, int64_t now,

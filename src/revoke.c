@@ -115,20 +115,27 @@ table_find(const struct table *t, enum revoke_kind kind, const char *key,
 	return NULL;
 }
 
+/* Puts entry index i (hash h) in the first free slot from its own. */
+static void
+slot_insert(uint32_t *slots, size_t nslots, uint64_t h, size_t i)
+{
+	size_t j = h & (nslots - 1);
+
+	while (slots[j] != 0)
+		j = (j + 1) & (nslots - 1);
+	slots[j] = (uint32_t)(i + 1);
+}
+
 static bool
 table_grow_slots(struct table *t)
 {
-	size_t n = t->nslots ? t->nslots * 2 : 1024, i, j;
+	size_t n = t->nslots ? t->nslots * 2 : 1024, i;
 	uint32_t *slots = calloc(n, sizeof(*slots));
 
 	if (slots == NULL)
 		return false;
-	for (i = 0; i < t->n; i++) {
-		j = t->e[i].hash & (n - 1);
-		while (slots[j] != 0)
-			j = (j + 1) & (n - 1);
-		slots[j] = (uint32_t)(i + 1);
-	}
+	for (i = 0; i < t->n; i++)
+		slot_insert(slots, n, t->e[i].hash, i);
 	free(t->slots);
 	t->slots = slots;
 	t->nslots = n;
@@ -161,7 +168,6 @@ table_put(struct table *t, enum revoke_kind kind, const char *key, size_t len,
 {
 	uint64_t h = key_hash(kind, key, len);
 	struct entry *e = table_find(t, kind, key, len, h);
-	size_t i;
 
 	if (e != NULL) {
 		if (time > e->time)
@@ -181,10 +187,7 @@ table_put(struct table *t, enum revoke_kind kind, const char *key, size_t len,
 	e->kind = (uint8_t)kind;
 	e->time = time;
 	t->used += len;
-	i = h & (t->nslots - 1);
-	while (t->slots[i] != 0)
-		i = (i + 1) & (t->nslots - 1);
-	t->slots[i] = (uint32_t)(++t->n);
+	slot_insert(t->slots, t->nslots, h, t->n++);
 	t->nkind[kind]++;
 	return true;
 }
