@@ -548,74 +548,40 @@ forged_token_claims_not_trusted(void)
 
 /* ---- minted under one configuration, checked under the next ---- */
 
-static void
-policy_case(const char *url, const struct grant *g, int status,
-    const char *reason)
-{
-	struct check_result res;
+struct recheck_row {
+	const char *name;
+	const char *url;
+	struct grant g;		/* sub NULL: no token at all */
+	int status;
+	const char *reason;	/* a piece of res.reason */
+};
 
-	if (later == NULL) {
-		EXPECT(later != NULL);
-		return;
-	}
-	check_decide(later, url, issue(g), NOW, &res);
-	EXPECT(res.status == status);
-	EXPECT(res.reason != NULL && strstr(res.reason, reason) != NULL);
-	if (res.status != status || strstr(res.reason, reason) == NULL)
-		printf("#   %d %s\n", res.status, res.reason);
-}
-
-static void
-recheck_removed_client_403(void)
-{
-	static const struct grant g = {"cam-1", false, true, false, NOW + 60, 0, 0, 0, "gone"};
-
-	policy_case("/cam-1/index-1000-10.m3u8", &g, 403, "client is no longer configured");
-}
-
-static void
-recheck_client_patterns_no_longer_cover_stream_403(void)
-{
-	static const struct grant g = {"cam-2", true, false, false, NOW + 60, 0, 0, 0, NULL};
-
-	policy_case("/cam-2/index.m3u8", &g, 403, "may no longer use this stream");
-}
-
-static void
-recheck_client_patterns_still_cover_stream(void)
-{
-	static const struct grant g = DVR("cam-1", 0, 0);
-
-	policy_case("/cam-1/index-1000-10.m3u8", &g, 200, "allowed");
-}
-
-static void
-recheck_stream_no_longer_allows_live_403(void)
-{
-	static const struct grant g = LIVE("cam-1");
-
-	policy_case("/cam-1/index.m3u8", &g, 403, "stream no longer allows");
-}
-
-static void
-recheck_live_and_dvr_token_opens_segment_through_dvr(void)
-{
-	static const struct grant g = {"cam-1", true, true, false, NOW + 3600, 0, 0, 0, NULL};
-
-	policy_case("/cam-1/seg-1.ts", &g, 200, "allowed");
-}
-
-static void
-recheck_live_only_allowed_stream_refuses_old_timed_segment_403(void)
-{
-	static const struct grant g = {"cam-1", true, true, false, NOW + 3600, NOW - 60, NOW, 0, NULL};
-
+static const struct recheck_row recheck_rows[] = {
+	{"recheck_removed_client_403", "/cam-1/index-1000-10.m3u8",
+	    {"cam-1", false, true, false, NOW + 60, 0, 0, 0, "gone"}, 403,
+	    "client is no longer configured"},
+	{"recheck_client_patterns_no_longer_cover_stream_403", "/cam-2/index.m3u8",
+	    {"cam-2", true, false, false, NOW + 60, 0, 0, 0, NULL}, 403,
+	    "may no longer use this stream"},
+	{"recheck_client_patterns_still_cover_stream", "/cam-1/index-1000-10.m3u8",
+	    DVR("cam-1", 0, 0), 200, "allowed"},
+	{"recheck_stream_no_longer_allows_live_403", "/cam-1/index.m3u8",
+	    LIVE("cam-1"), 403, "stream no longer allows"},
+	{"recheck_live_and_dvr_token_opens_segment_through_dvr", "/cam-1/seg-1.ts",
+	    {"cam-1", true, true, false, NOW + 3600, 0, 0, 0, NULL}, 200, "allowed"},
 	/* recent, but live no longer counts: dvr's window does not cover it */
-	policy_case("/cam-1/2023/11/14/22/00/00-06000.ts", &g, 403, "outside");
-}
+	{"recheck_live_only_allowed_stream_refuses_old_timed_segment_403",
+	    "/cam-1/2023/11/14/22/00/00-06000.ts",
+	    {"cam-1", true, true, false, NOW + 3600, NOW - 60, NOW, 0, NULL}, 403,
+	    "outside"},
+	{"recheck_stream_now_public_needs_no_token", "/cam-9/index.m3u8",
+	    {NULL, false, false, false, 0, 0, 0, 0, NULL}, 200, "public"},
+	{"recheck_operator_token_has_no_client", "/cam-2/index.m3u8",
+	    {"cam-2", true, false, false, NOW + 60, 0, 0, 0, "cli"}, 200, "allowed"},
+};
 
 static void
-recheck_stream_now_public_needs_no_token(void)
+recheck_row(const struct recheck_row *row)
 {
 	struct check_result res;
 
@@ -623,17 +589,12 @@ recheck_stream_now_public_needs_no_token(void)
 		EXPECT(later != NULL);
 		return;
 	}
-	check_decide(later, "/cam-9/index.m3u8", NULL, NOW, &res);
-	EXPECT(res.status == 200);
-	EXPECT(res.reason != NULL && strstr(res.reason, "public") != NULL);
-}
-
-static void
-recheck_operator_token_has_no_client(void)
-{
-	static const struct grant g = {"cam-2", true, false, false, NOW + 60, 0, 0, 0, "cli"};
-
-	policy_case("/cam-2/index.m3u8", &g, 200, "allowed");
+	check_decide(later, row->url, row->g.sub != NULL ? issue(&row->g) : NULL,
+	    NOW, &res);
+	EXPECT(res.status == row->status);
+	EXPECT(res.reason != NULL && strstr(res.reason, row->reason) != NULL);
+	if (res.status != row->status || strstr(res.reason, row->reason) == NULL)
+		printf("#   %d %s\n", res.status, res.reason);
 }
 
 /* ---- tokens bound to an address, and not valid before a time ---- */
@@ -780,14 +741,8 @@ main(void)
 		RUN(verified_claims_filled_on_allow);
 		RUN(expired_claims_kept_but_not_checked);
 		RUN(forged_token_claims_not_trusted);
-		RUN(recheck_removed_client_403);
-		RUN(recheck_client_patterns_no_longer_cover_stream_403);
-		RUN(recheck_client_patterns_still_cover_stream);
-		RUN(recheck_stream_no_longer_allows_live_403);
-		RUN(recheck_live_and_dvr_token_opens_segment_through_dvr);
-		RUN(recheck_live_only_allowed_stream_refuses_old_timed_segment_403);
-		RUN(recheck_stream_now_public_needs_no_token);
-		RUN(recheck_operator_token_has_no_client);
+		for (i = 0; i < sizeof(recheck_rows) / sizeof(recheck_rows[0]); i++)
+			RUN_ROW(recheck_rows[i].name, recheck_row, &recheck_rows[i]);
 		for (i = 0; i < sizeof(bound_rows) / sizeof(bound_rows[0]); i++)
 			RUN_ROW(bound_rows[i].name, bound_row, &bound_rows[i]);
 		RUN(ip_and_nbf_claims_round_trip_and_cache);

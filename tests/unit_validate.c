@@ -32,15 +32,17 @@ static const char open_ini[] =
 	"[stream cam-*]\n"
 	"[stream lobby]\nmax_ttl = 60\n";
 
-static const struct client *
-client(const struct config *cfg, const char *name)
+/* The fixture's JSON params (NULL: params absent); false if it does not parse. */
+static bool
+parse_params(const char *json, struct json_object **params)
 {
-	size_t i;
-
-	for (i = 0; i < cfg->nclients; i++)
-		if (strcmp(cfg->clients[i].name, name) == 0)
-			return &cfg->clients[i];
-	return NULL;
+	*params = NULL;
+	if (json != NULL && jsonio_parse(json, strlen(json), 8, params) !=
+	    JSONIO_OK) {
+		printf("#   fixture JSON does not parse: %s\n", json);
+		return false;
+	}
+	return true;
 }
 
 /* Parses params (NULL for absent params) and validates them. */
@@ -48,17 +50,14 @@ static enum st_err
 run(const struct config *cfg, const char *who, const char *params_json,
     struct grant *g, struct param_error *perr)
 {
-	struct json_object *params = NULL;
+	struct json_object *params;
 	enum st_err err;
 
 	memset(perr, 0, sizeof(*perr));
-	if (params_json != NULL && jsonio_parse(params_json, strlen(params_json),
-	    8, &params) != JSONIO_OK) {
-		printf("#   fixture JSON does not parse: %s\n", params_json);
+	if (!parse_params(params_json, &params))
 		return ST_ERR__COUNT;
-	}
-	err = validate_create_params(cfg, client(cfg, who), params, RNOW, g,
-	    perr);
+	err = validate_create_params(cfg, config_find_client(cfg, who), params,
+	    RNOW, g, perr);
 	json_object_put(params);
 	return err;
 }
@@ -521,19 +520,18 @@ static const struct revoke_row revoke_rows[] = {
 static void
 check_revoke_row(const struct revoke_row *row)
 {
-	struct json_object *params = NULL;
+	struct json_object *params;
 	struct param_error perr;
 	struct revocation rv;
 	enum st_err err;
 
 	memset(&perr, 0, sizeof(perr));
-	if (row->params != NULL && jsonio_parse(row->params, strlen(row->params),
-	    8, &params) != JSONIO_OK) {
+	if (!parse_params(row->params, &params)) {
 		EXPECT(!"fixture JSON parses");
 		return;
 	}
-	err = validate_revoke_params(client(capped, row->who), params, RNOW, &rv,
-	    &perr);
+	err = validate_revoke_params(config_find_client(capped, row->who), params,
+	    RNOW, &rv, &perr);
 	json_object_put(params);
 	EXPECT(err == row->err);
 	if (err != row->err)
