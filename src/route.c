@@ -339,6 +339,34 @@ fixed_digits(const char *s, size_t n, int *out)
 
 enum segment_timing { SEG_UNTIMED, SEG_TIMED, SEG_BAD };
 
+/*
+ * The Unix time of f = {year, month, day, hour, minute, second} (UTC), if
+ * it is a date and time and it and the span after it fit 32 bits: timegm
+ * would quietly normalise month 13 or hour 24.
+ */
+static bool
+utc_seconds(const int f[6], uint32_t span, uint32_t *out)
+{
+	struct tm tm;
+	time_t t;
+
+	if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 ||
+	    f[4] > 59 || f[5] > 60)
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = f[0] - 1900;
+	tm.tm_mon = f[1] - 1;
+	tm.tm_mday = f[2];
+	tm.tm_hour = f[3];
+	tm.tm_min = f[4];
+	tm.tm_sec = f[5];
+	t = timegm(&tm);
+	if (t < 0 || (uint64_t)t + span > UINT32_MAX)
+		return false;
+	*out = (uint32_t)t;
+	return true;
+}
+
 #define SEGMENT_MAX_MS 3600000	/* a longer "segment" is an archive in disguise */
 
 /* .../mm/ss-MS.ext: a dated-folder name that claims to carry a time. */
@@ -370,11 +398,10 @@ static enum segment_timing
 segment_time(const char *path, uint32_t *from, uint64_t *to)
 {
 	const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.'), *q, *b, *e;
-	int year, mon, day, hour, min, sec;
+	int f[6];		/* year, month, day, hour, minute, second */
 	uint64_t ms = 0;
-	struct tm tm;
+	uint32_t t;
 	size_t nd = 0;
-	time_t t;
 
 	if (slash == NULL || !looks_timed(path, slash + 1))
 		return SEG_UNTIMED;
@@ -390,25 +417,12 @@ segment_time(const char *path, uint32_t *from, uint64_t *to)
 	b = q - 21;	/* "/YYYY/MM/DD/hh/mm/ss" is 20 characters before the '-' */
 	if (b[0] != '/' || b[5] != '/' || b[8] != '/' || b[11] != '/' ||
 	    b[14] != '/' || b[17] != '/' ||
-	    !fixed_digits(b + 1, 4, &year) || !fixed_digits(b + 6, 2, &mon) ||
-	    !fixed_digits(b + 9, 2, &day) || !fixed_digits(b + 12, 2, &hour) ||
-	    !fixed_digits(b + 15, 2, &min) || !fixed_digits(b + 18, 2, &sec))
+	    !fixed_digits(b + 1, 4, &f[0]) || !fixed_digits(b + 6, 2, &f[1]) ||
+	    !fixed_digits(b + 9, 2, &f[2]) || !fixed_digits(b + 12, 2, &f[3]) ||
+	    !fixed_digits(b + 15, 2, &f[4]) || !fixed_digits(b + 18, 2, &f[5]) ||
+	    ms > SEGMENT_MAX_MS || !utc_seconds(f, 0, &t))
 		return SEG_BAD;
-	/* timegm would quietly normalise month 13 or day 45. */
-	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
-	    sec > 60 || ms > SEGMENT_MAX_MS)
-		return SEG_BAD;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t < 0 || (uint64_t)t > UINT32_MAX)
-		return SEG_BAD;
-	*from = (uint32_t)t;
+	*from = t;
 	*to = (uint64_t)t + ms / 1000;
 	return SEG_TIMED;
 }
@@ -450,9 +464,8 @@ folder_time(const char *path, uint32_t *from, uint64_t *to)
 	const char *name = strrchr(path, '/'), *p = path, *s, *last[3] = {NULL};
 	const char *chain = NULL;
 	size_t len, lens[3] = {0, 0, 0}, depth;
-	int v[5] = {0, 0, 0, 0, 0}, x;
-	struct tm tm;
-	time_t t;
+	int v[6] = {0, 0, 0, 0, 0, 0}, x;
+	uint32_t t;
 
 	/* The start of the last three folders that read as YYYY/MM/DD. */
 	while (next_folder(&p, name, &s, &len)) {
@@ -470,20 +483,9 @@ folder_time(const char *path, uint32_t *from, uint64_t *to)
 	for (p = chain, depth = 0; depth < 5 && next_folder(&p, name, &s, &len) &&
 	    digit_folder(s, len, width[depth], &x); depth++)
 		v[depth] = x;
-	/* timegm would quietly normalise month 13 or hour 24. */
-	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
-	    v[4] > 59)
+	if (!utc_seconds(v, span[depth - 1], &t))
 		return SEG_BAD;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	tm.tm_hour = v[3];
-	tm.tm_min = v[4];
-	t = timegm(&tm);
-	if (t < 0 || (uint64_t)t + span[depth - 1] > UINT32_MAX)
-		return SEG_BAD;
-	*from = (uint32_t)t;
+	*from = t;
 	*to = (uint64_t)t + span[depth - 1] - 1;
 	return SEG_TIMED;
 }
