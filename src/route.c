@@ -483,7 +483,8 @@ folder_time(const char *path, uint32_t *from, uint64_t *to)
 	for (p = chain, depth = 0; depth < 5 && next_folder(&p, name, &s, &len) &&
 	    digit_folder(s, len, width[depth], &x); depth++)
 		v[depth] = x;
-	if (!utc_seconds(v, span[depth - 1], &t))
+	/* depth >= 3: the chain's own YYYY/MM/DD read again */
+	if (depth < 3 || !utc_seconds(v, span[depth - 1], &t))
 		return SEG_BAD;
 	*from = t;
 	*to = (uint64_t)t + span[depth - 1] - 1;
