@@ -674,8 +674,7 @@ cmd_verify(int argc, char **argv)
 	}
 	st = token_verify(cfg, argv[optind], strlen(argv[optind]),
 	    (int64_t)time(NULL), &cl);
-	if (st == TOKEN_VALID || st == TOKEN_EXPIRED || st == TOKEN_NOT_YET_VALID ||
-	    st == TOKEN_BEFORE_NBF)
+	if (st == TOKEN_VALID || token_refused_by_clock(st))
 		print_claims(&cl);
 	if (st != TOKEN_VALID)
 		refused = token_status_reason(st);

@@ -196,9 +196,8 @@ verify_token(struct call *call)
 		    &res);
 		valid = res.status == 200;
 		reason = res.reason;
-		authentic = res.token_checked || res.token_status == TOKEN_EXPIRED ||
-		    res.token_status == TOKEN_NOT_YET_VALID ||
-		    res.token_status == TOKEN_BEFORE_NBF;
+		authentic = res.token_checked ||
+		    token_refused_by_clock(res.token_status);
 		if (res.routed) {
 			memcpy(call->stream, res.match.stream, sizeof(call->stream));
 			route = res.match.route->name;
@@ -211,9 +210,7 @@ verify_token(struct call *call)
 		if (valid)
 			reason = token_status_reason(TOKEN_VALID);
 		authentic = res.token_status == TOKEN_VALID ||
-		    res.token_status == TOKEN_EXPIRED ||
-		    res.token_status == TOKEN_NOT_YET_VALID ||
-		    res.token_status == TOKEN_BEFORE_NBF;
+		    token_refused_by_clock(res.token_status);
 	}
 	if (res.token_status == TOKEN_NO_MEMORY)
 		return ST_ERR_INTERNAL;

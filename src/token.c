@@ -349,6 +349,13 @@ token_status_reason(enum token_status st)
 	return "invalid token";
 }
 
+bool
+token_refused_by_clock(enum token_status st)
+{
+	return st == TOKEN_EXPIRED || st == TOKEN_NOT_YET_VALID ||
+	    st == TOKEN_BEFORE_NBF;
+}
+
 /* Nesting a JOSE header or a payload of ours never needs. */
 #define TOKEN_JSON_DEPTH 8
 

@@ -76,12 +76,14 @@ bool token_sign(const struct key *key, const char *issuer, struct claims *c,
 
 /*
  * Verifies a compact JWS against cfg's keys at time now: signature first,
- * then claims. Fills *c (only on TOKEN_VALID or TOKEN_EXPIRED /
- * TOKEN_NOT_YET_VALID, where claims are authentic but not current).
+ * then claims. Fills *c (only on TOKEN_VALID, or a status for which
+ * token_refused_by_clock is true: claims authentic but not current).
  */
 enum token_status token_verify(const struct config *cfg, const char *token,
     size_t len, int64_t now, struct claims *c);
 const char *token_status_reason(enum token_status st);
+/* The signature and claims checked out; only the time is wrong (exp, iat, nbf). */
+bool token_refused_by_clock(enum token_status st);
 
 /*
  * The claims of a decoded, authenticated payload: TOKEN_VALID,
