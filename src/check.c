@@ -88,8 +88,12 @@ segment_is_live(const struct route_match *m, const struct config *cfg,
 	return m->route->timed_segment && t + (int64_t)cfg->live_window >= now;
 }
 
-bool
-check_revoked(const struct config *cfg, const struct claims *c, int64_t now)
+/*
+ * True when the token of these authentic claims is in the revocation file
+ * (as other processes may have appended to it up to a second ago).
+ */
+static bool
+revoked(const struct config *cfg, const struct claims *c, int64_t now)
 {
 	if (cfg->revoke == NULL)
 		return false;
@@ -97,8 +101,13 @@ check_revoked(const struct config *cfg, const struct claims *c, int64_t now)
 	return revoke_applies(cfg->revoke, c);
 }
 
-const char *
-check_token_policy(const struct config *cfg, const struct claims *c)
+/*
+ * SPEC 7, judged against the configuration as it is now: NULL while the
+ * token's client (azp) is still configured and may still use its stream,
+ * else why not. Tokens the operator minted (azp "cli") have no client.
+ */
+static const char *
+policy_refusal(const struct config *cfg, const struct claims *c)
 {
 	const struct client *client;
 
@@ -132,7 +141,7 @@ decide_grant(const struct config *cfg, int64_t now, const struct stream *s,
 
 	if (strcmp(c->sub, m->stream) != 0)
 		return decide(res, 403, "token is for another stream");
-	refused = check_token_policy(cfg, c);
+	refused = policy_refusal(cfg, c);
 	if (refused != NULL)
 		return decide(res, 403, refused);
 	if ((granted & m->perm) != 0 && (granted & m->perm & s->allow) == 0)
@@ -164,6 +173,39 @@ decide_grant(const struct config *cfg, int64_t now, const struct stream *s,
 }
 
 /*
+ * NULL when the token is bound to no address, or viewer is inside the
+ * address or block it is bound to; else why not. viewer NULL: not known.
+ */
+static const char *
+binding_refusal(const struct claims *c, const uint8_t *viewer)
+{
+	if (c->ip[0] == '\0')
+		return NULL;
+	if (viewer == NULL)
+		return "token is bound to an address; the viewer's is not known";
+	if (!ip_net_contains(&c->ip_net, viewer))
+		return "token is bound to another address";
+	return NULL;
+}
+
+/*
+ * The viewer of a media request: REMOTE_ADDR, or through X-Forwarded-For
+ * when REMOTE_ADDR is one of [server] trusted_proxies; buf, or NULL.
+ */
+static const uint8_t *
+request_viewer(const struct request *req, uint8_t buf[16])
+{
+	const struct config *cfg = req->cfg;
+
+	if (!ip_viewer_address(request_known(req, REQ_REMOTE_ADDR),
+	    cfg->ntrusted_proxies > 0 ?
+	    request_known(req, REQ_HTTP_X_FORWARDED_FOR) : NULL,
+	    cfg->trusted_proxies, cfg->ntrusted_proxies, buf))
+		return NULL;
+	return buf;
+}
+
+/*
  * Who is asking: an address given (NULL: not known), or the request whose
  * REMOTE_ADDR and X-Forwarded-For say it, read only for a bound token.
  */
@@ -177,7 +219,7 @@ static const uint8_t *
 viewer_address(struct viewer *v)
 {
 	if (v->addr == NULL && v->req != NULL)
-		v->addr = check_viewer_address(v->req, v->buf);
+		v->addr = request_viewer(v->req, v->buf);
 	return v->addr;
 }
 
@@ -240,10 +282,10 @@ decide_url(const struct config *cfg, const char *uri, const char *token,
 	if (res->token_status != TOKEN_VALID)
 		return decide(res, 401, token_status_reason(res->token_status));
 	res->token_checked = true;
-	if (check_revoked(cfg, &res->claims, now))
+	if (revoked(cfg, &res->claims, now))
 		return decide(res, 401, "revoked");
 	unbound = res->claims.ip[0] == '\0' ? NULL :
-	    check_token_binding(&res->claims, viewer_address(viewer));
+	    binding_refusal(&res->claims, viewer_address(viewer));
 	if (unbound != NULL)
 		return decide(res, 403, unbound);
 	decide_grant(cfg, now, s, res, res);
@@ -279,29 +321,19 @@ check_decide_token(const struct config *cfg, const char *uri,
 }
 
 const char *
-check_token_binding(const struct claims *c, const uint8_t *viewer)
+check_token_alone(const struct config *cfg, enum token_status st,
+    const struct claims *c, const uint8_t *viewer, int64_t now)
 {
-	if (c->ip[0] == '\0')
-		return NULL;
-	if (viewer == NULL)
-		return "token is bound to an address; the viewer's is not known";
-	if (!ip_net_contains(&c->ip_net, viewer))
-		return "token is bound to another address";
-	return NULL;
+	const char *refused;
+
+	if (st != TOKEN_VALID)
+		return token_status_reason(st);
+	if (revoked(cfg, c, now))
+		return "revoked";
+	refused = policy_refusal(cfg, c);
+	return refused != NULL ? refused : binding_refusal(c, viewer);
 }
 
-const uint8_t *
-check_viewer_address(const struct request *req, uint8_t buf[16])
-{
-	const struct config *cfg = req->cfg;
-
-	if (!ip_viewer_address(request_known(req, REQ_REMOTE_ADDR),
-	    cfg->ntrusted_proxies > 0 ?
-	    request_known(req, REQ_HTTP_X_FORWARDED_FOR) : NULL,
-	    cfg->trusted_proxies, cfg->ntrusted_proxies, buf))
-		return NULL;
-	return buf;
-}
 
 /* The streamtoken cookie, if the request carries one. */
 static const char *

@@ -46,32 +46,13 @@ void check_decide_token(const struct config *cfg, const char *uri,
     struct check_result *res);
 
 /*
- * NULL when the token is bound to no address, or viewer is inside the
- * address or block it is bound to; else why not. viewer NULL: not known.
+ * A token judged without a URL (Auth.VerifyToken, verify): NULL when its
+ * verification status st is valid and it is not revoked, its client still
+ * covers its stream and viewer (NULL: not known) matches its binding;
+ * else why not.
  */
-const char *check_token_binding(const struct claims *c, const uint8_t *viewer);
-
-/*
- * The viewer of a media request: REMOTE_ADDR, or through X-Forwarded-For
- * when REMOTE_ADDR is one of [server] trusted_proxies; buf, or NULL.
- */
-const uint8_t *check_viewer_address(const struct request *req,
-    uint8_t buf[16]);
-
-/*
- * True when the token of these authentic claims is in the revocation file
- * (as other processes may have appended to it up to a second ago).
- */
-bool check_revoked(const struct config *cfg, const struct claims *c,
-    int64_t now);
-
-/*
- * SPEC 7, judged against the configuration as it is now: NULL while the
- * token's client (azp) is still configured and may still use its stream,
- * else why not. Tokens the operator minted (azp "cli") have no client.
- */
-const char *check_token_policy(const struct config *cfg,
-    const struct claims *c);
+const char *check_token_alone(const struct config *cfg, enum token_status st,
+    const struct claims *c, const uint8_t *viewer, int64_t now);
 
 /* The token of a request: path prefix, ?token=, Authorization: Bearer, cookie. */
 void check_request(struct request *req, const char *uri);

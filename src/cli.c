@@ -676,12 +676,7 @@ cmd_verify(int argc, char **argv)
 	    (int64_t)time(NULL), &cl);
 	if (st == TOKEN_VALID || token_refused_by_clock(st))
 		print_claims(&cl);
-	if (st != TOKEN_VALID)
-		refused = token_status_reason(st);
-	else if (check_revoked(cfg, &cl, (int64_t)time(NULL)))
-		refused = "revoked";
-	else if ((refused = check_token_policy(cfg, &cl)) == NULL)
-		refused = check_token_binding(&cl, viewer);
+	refused = check_token_alone(cfg, st, &cl, viewer, (int64_t)time(NULL));
 	if (refused == NULL)
 		printf("valid\n");
 	else

@@ -159,23 +159,6 @@ verify_result(bool valid, const char *reason, const char *route,
 	return r;
 }
 
-/*
- * Without a URL: NULL when the token is valid; else why not (its times,
- * revocation, its client as configured now, its address binding).
- */
-static const char *
-judge_token_alone(const struct config *cfg, const struct check_result *res,
-    const uint8_t *viewer, int64_t now)
-{
-	if (res->token_status != TOKEN_VALID)
-		return token_status_reason(res->token_status);
-	if (check_revoked(cfg, &res->claims, now))
-		return "revoked";
-	if (check_token_policy(cfg, &res->claims) != NULL)
-		return check_token_policy(cfg, &res->claims);
-	return check_token_binding(&res->claims, viewer);
-}
-
 /* SPEC 7.3: tell a backend what a token grants, and whether it opens a URL. */
 static enum st_err
 verify_token(struct call *call)
@@ -205,7 +188,8 @@ verify_token(struct call *call)
 	} else {
 		res.token_status = token_verify(cfg, vp.token, strlen(vp.token),
 		    call->req->now, &res.claims);
-		reason = judge_token_alone(cfg, &res, vp.viewer, call->req->now);
+		reason = check_token_alone(cfg, res.token_status, &res.claims,
+		    vp.viewer, call->req->now);
 		valid = reason == NULL;
 		if (valid)
 			reason = token_status_reason(TOKEN_VALID);
